@@ -1,0 +1,259 @@
+//! Encoding detection and streaming decoding.
+
+use std::io::{self, Read};
+
+/// How many bytes the sniffer looks at.
+pub const SNIFF_LEN: usize = 64 * 1024;
+
+/// A text encoding baomi reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (a BOM, if any, is skipped).
+    Utf8,
+    /// UTF-16 little-endian, with BOM.
+    Utf16Le,
+    /// UTF-16 big-endian, with BOM.
+    Utf16Be,
+    /// Big5 as Windows code page 950 (WHATWG big5), common in older agency files.
+    Big5,
+}
+
+impl Encoding {
+    /// Lower-case name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "utf-8",
+            Encoding::Utf16Le => "utf-16le",
+            Encoding::Utf16Be => "utf-16be",
+            Encoding::Big5 => "big5",
+        }
+    }
+
+    fn rs(self) -> &'static encoding_rs::Encoding {
+        match self {
+            Encoding::Utf8 => encoding_rs::UTF_8,
+            Encoding::Utf16Le => encoding_rs::UTF_16LE,
+            Encoding::Utf16Be => encoding_rs::UTF_16BE,
+            Encoding::Big5 => encoding_rs::BIG5,
+        }
+    }
+
+    /// Encodes text back into this encoding (for writing masked copies in the original encoding).
+    /// Characters the encoding cannot hold become numeric character references, as browsers do.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            Encoding::Utf8 => text.as_bytes().to_vec(),
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let mut out = if self == Encoding::Utf16Le {
+                    vec![0xFF, 0xFE]
+                } else {
+                    vec![0xFE, 0xFF]
+                };
+                for u in text.encode_utf16() {
+                    let b = if self == Encoding::Utf16Le {
+                        u.to_le_bytes()
+                    } else {
+                        u.to_be_bytes()
+                    };
+                    out.extend_from_slice(&b);
+                }
+                out
+            }
+            Encoding::Big5 => self.rs().encode(text).0.into_owned(),
+        }
+    }
+}
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// Text in this encoding. `valid` is false when the sample was not valid in any encoding we
+    /// know: it is then read as UTF-8 with invalid bytes replaced, and the caller should say so.
+    Text {
+        /// The encoding.
+        encoding: Encoding,
+        /// Whether the sample decoded without errors.
+        valid: bool,
+    },
+    /// Not text (NUL bytes without a UTF-16 BOM).
+    Binary,
+}
+
+/// Guesses the encoding of a file from its first bytes.
+pub fn sniff(sample: &[u8]) -> Sniffed {
+    if sample.starts_with(&[0xFF, 0xFE]) {
+        return Sniffed::Text {
+            encoding: Encoding::Utf16Le,
+            valid: true,
+        };
+    }
+    if sample.starts_with(&[0xFE, 0xFF]) {
+        return Sniffed::Text {
+            encoding: Encoding::Utf16Be,
+            valid: true,
+        };
+    }
+    let sample = &sample[..sample.len().min(SNIFF_LEN)];
+    if memchr::memchr(0, sample).is_some() {
+        return Sniffed::Binary;
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => {
+            return Sniffed::Text {
+                encoding: Encoding::Utf8,
+                valid: true,
+            };
+        }
+        // A char cut by the end of the sample is not an error.
+        Err(e) if e.error_len().is_none() => {
+            return Sniffed::Text {
+                encoding: Encoding::Utf8,
+                valid: true,
+            };
+        }
+        Err(_) => {}
+    }
+    // Big5 lead bytes are 0x81..0xFE and trail bytes 0x40..0x7E or 0xA1..0xFE; the sample may end
+    // between the two bytes of a char.
+    for cut in [sample.len(), sample.len().saturating_sub(1)] {
+        if encoding_rs::BIG5
+            .decode_without_bom_handling_and_without_replacement(&sample[..cut])
+            .is_some()
+        {
+            return Sniffed::Text {
+                encoding: Encoding::Big5,
+                valid: true,
+            };
+        }
+    }
+    Sniffed::Text {
+        encoding: Encoding::Utf8,
+        valid: false,
+    }
+}
+
+/// Decodes a byte stream into UTF-8 text chunks.
+pub struct TextDecoder<R> {
+    reader: R,
+    decoder: encoding_rs::Decoder,
+    encoding: Encoding,
+    buf: Vec<u8>,
+    pending: Vec<u8>,
+    eof: bool,
+    bytes_read: u64,
+    first_replacement: Option<u64>,
+}
+
+impl<R: Read> TextDecoder<R> {
+    /// Starts decoding; `head` is bytes already read from the stream (e.g. for sniffing).
+    pub fn new(reader: R, head: Vec<u8>, encoding: Encoding) -> Self {
+        let decoder = match encoding {
+            // Removes a UTF-8 BOM; UTF-16 BOMs were checked by `sniff`.
+            Encoding::Utf8 => encoding_rs::UTF_8.new_decoder_with_bom_removal(),
+            e => e.rs().new_decoder_with_bom_removal(),
+        };
+        TextDecoder {
+            reader,
+            decoder,
+            encoding,
+            buf: vec![0; 256 * 1024],
+            pending: head,
+            eof: false,
+            bytes_read: 0,
+            first_replacement: None,
+        }
+    }
+
+    /// The encoding being decoded.
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Byte offset in the input of the first chunk that held invalid sequences (replaced by U+FFFD).
+    pub fn first_replacement(&self) -> Option<u64> {
+        self.first_replacement
+    }
+
+    /// Appends the next decoded piece to `out`. Returns false at the end of the stream.
+    pub fn read_into(&mut self, out: &mut String) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let input: Vec<u8> = if !self.pending.is_empty() {
+            std::mem::take(&mut self.pending)
+        } else {
+            let n = loop {
+                match self.reader.read(&mut self.buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            if n == 0 {
+                self.eof = true;
+            }
+            self.buf[..n].to_vec()
+        };
+        let last = self.eof;
+        let need = self
+            .decoder
+            .max_utf8_buffer_length(input.len())
+            .unwrap_or(input.len() * 3 + 16);
+        out.reserve(need);
+        let (_, read, replaced) = self.decoder.decode_to_string(&input, out, last);
+        debug_assert_eq!(read, input.len());
+        if replaced && self.first_replacement.is_none() {
+            self.first_replacement = Some(self.bytes_read);
+        }
+        self.bytes_read += input.len() as u64;
+        Ok(!last || !out.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(bytes: &[u8]) -> (String, Encoding, Option<u64>) {
+        let Sniffed::Text { encoding, .. } = sniff(bytes) else {
+            panic!("binary")
+        };
+        let mut d = TextDecoder::new(bytes, Vec::new(), encoding);
+        let mut s = String::new();
+        while d.read_into(&mut s).unwrap() {}
+        (s, encoding, d.first_replacement())
+    }
+
+    #[test]
+    fn detects_and_decodes() {
+        let text = "臺北市政府公告：身分證A123456789";
+        assert_eq!(decode_all(text.as_bytes()).0, text);
+        let big5 = Encoding::Big5.encode(text);
+        let (s, e, r) = decode_all(&big5);
+        assert_eq!((s.as_str(), e, r), (text, Encoding::Big5, None));
+        let u16 = Encoding::Utf16Le.encode(text);
+        assert_eq!(decode_all(&u16).0, text);
+        let u16be = Encoding::Utf16Be.encode(text);
+        assert_eq!(decode_all(&u16be).0, text);
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_all(&bom).0, text);
+    }
+
+    #[test]
+    fn binary_and_invalid_are_reported() {
+        assert_eq!(sniff(b"\x7fELF\x02\x01\x00\x00"), Sniffed::Binary);
+        let mut mixed = "中文".as_bytes().to_vec();
+        mixed.extend_from_slice(&[0xFF, 0x41, 0x80]);
+        assert_eq!(
+            sniff(&mixed),
+            Sniffed::Text {
+                encoding: Encoding::Utf8,
+                valid: false
+            }
+        );
+        let (s, _, r) = decode_all(&mixed);
+        assert!(s.starts_with("中文") && s.contains('\u{FFFD}'));
+        assert_eq!(r, Some(0));
+    }
+}

@@ -1,0 +1,127 @@
+//! Classification markings (密等), as official documents carry them:
+//! - the 密等 field: 「密等及解密條件或保密期限：機密（113年12月31日解密）」, 「密等：密」;
+//! - a marking line or stamp standing alone at the head or foot: 「機密（限閱）」, 「【極機密】」, 「密件」.
+//!
+//! Talk about secrecy is not a marking: 「公務機密維護」, 「屬機密文件應妥善保管」 and every other
+//! sentence of the awareness texts mention 機密 inside prose. Only a field or a line of its own counts.
+
+use crate::finding::{Finding, Kind, Level};
+use crate::fold::Folded;
+use regex::Regex;
+
+/// Longest line examined around a 密; a marking line is short.
+const MAX_LINE: usize = 600;
+
+pub(crate) struct MarkingDetector {
+    field: Regex,
+    line: Regex,
+}
+
+const LEVELS: &str = r"(?P<level>絕\s*對\s*機\s*密|極\s*機\s*密|機\s*密|密)";
+
+impl MarkingDetector {
+    pub fn new() -> Self {
+        let field = format!(
+            r"(?:密\s*等(?:\s*及\s*解\s*密\s*條\s*件(?:\s*或\s*保\s*密\s*期\s*限)?)?|機密等級|密\s*級)\s*[:：]?\s*[(（]?\s*{LEVELS}(?:\s*件)?"
+        );
+        let line = format!(
+            r"^[\s#>*|]*[【〔\[(（「『]?\s*{LEVELS}\s*(?:件|文件)?\s*[】〕\])）」』]?\s*(?:[(（][^)）\n]{{0,40}}[)）])?[\s*|]*$"
+        );
+        MarkingDetector {
+            field: Regex::new(&field).expect("field"),
+            line: Regex::new(&line).expect("line"),
+        }
+    }
+
+    /// Markings on the line around byte `pos` (a 密). Returns the end of the line examined.
+    pub fn at(&self, text: &str, pos: usize, folded: &mut Folded, out: &mut Vec<Finding>) -> usize {
+        let ls = memchr::memrchr(b'\n', &text.as_bytes()[..pos]).map_or(0, |i| i + 1);
+        let le = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+        let (ws, we) = if le - ls > MAX_LINE {
+            (
+                text.floor_char_boundary(pos.saturating_sub(60)),
+                text.ceil_char_boundary((pos + 60).min(le)),
+            )
+        } else {
+            (ls, le)
+        };
+        folded.fold(text, ws, we);
+        let t = folded.text();
+        let whole_line = ws == ls && we == le;
+        if whole_line && let Some(c) = self.line.captures(t) {
+            let m = c.name("level").expect("level group");
+            if let Some(level) = Level::parse(&m.as_str().replace(char::is_whitespace, "")) {
+                let mut f = Finding::new(
+                    Kind::Classification,
+                    folded.orig(m.start()),
+                    folded.orig_end(m.end()),
+                    0.95,
+                    "marking_line",
+                );
+                // 「密件」 alone marks a classified document whose level the line does not say.
+                if c.get(0).is_some_and(|all| all.as_str().contains('件')) && level == Level::Mi {
+                    f.rule = "secret_document_mark";
+                    f.confidence = 0.9;
+                }
+                f.level = Some(level);
+                out.push(f);
+                return le;
+            }
+        }
+        for c in self.field.captures_iter(t) {
+            let m = c.name("level").expect("level group");
+            let Some(level) = Level::parse(&m.as_str().replace(char::is_whitespace, "")) else {
+                continue;
+            };
+            let all = c.get(0).expect("match");
+            let mut f = Finding::new(
+                Kind::Classification,
+                folded.orig(all.start()),
+                folded.orig_end(m.end()),
+                0.99,
+                "classification_field",
+            );
+            f.level = Some(level);
+            out.push(f);
+        }
+        we.max(pos + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Vec<(Level, &'static str)> {
+        let d = MarkingDetector::new();
+        let mut f = Folded::default();
+        let mut out = vec![];
+        let mut from = 0;
+        while let Some(i) = text[from..].find('密') {
+            from = d.at(text, from + i, &mut f, &mut out).max(from + i + 3);
+        }
+        out.iter().map(|f| (f.level.unwrap(), f.rule)).collect()
+    }
+
+    #[test]
+    fn fields_and_lines() {
+        assert_eq!(
+            scan("密等及解密條件或保密期限：機密（113年12月31日解密）"),
+            vec![(Level::Jimi, "classification_field")]
+        );
+        assert_eq!(scan("密等：密"), vec![(Level::Mi, "classification_field")]);
+        assert_eq!(
+            scan("標題\n極機密（限閱）\n內容"),
+            vec![(Level::Jijimi, "marking_line")]
+        );
+        assert_eq!(scan("【絕對機密】"), vec![(Level::Juedui, "marking_line")]);
+        assert_eq!(scan("密件"), vec![(Level::Mi, "secret_document_mark")]);
+    }
+
+    #[test]
+    fn discussion_is_not_a_marking() {
+        assert!(scan("公務機密維護，屬機密文件應妥善保管。").is_empty());
+        assert!(scan("密等及解密條件或保密期限：普通").is_empty());
+        assert!(scan("將該密件公文分別傳真至各外勤單位").is_empty());
+    }
+}

@@ -1,0 +1,532 @@
+//! Digit-anchored detectors: national and resident IDs, business IDs, phones, cards, e-mail,
+//! licence plates. They run on a "token region": the run of ASCII/full-width letters, digits
+//! and separators around a trigger byte, folded to ASCII.
+
+use super::context;
+use crate::checksum::{self, IdKind};
+use crate::finding::{Finding, Kind};
+use crate::fold::{Folded, fold_char};
+use regex::Regex;
+
+/// Longest region handled in one piece; longer runs (base64, hex dumps) are cut.
+const MAX_REGION: usize = 16 * 1024;
+
+/// Words before a number that make an 8-digit checksum-valid number a 統一編號.
+pub(crate) const BUSINESS_CONTEXT: &[&str] = &[
+    "統一編號",
+    "統編",
+    "營利事業",
+    "營業人",
+    "統一編碼",
+    "扣繳單位",
+    "公司編號",
+    "VAT",
+    "Tax ID",
+];
+
+/// Words near a plate-shaped token that make it a licence plate.
+pub(crate) const PLATE_CONTEXT: &[&str] = &[
+    "車牌",
+    "車號",
+    "牌照",
+    "號牌",
+    "車輛",
+    "汽車",
+    "機車",
+    "小客車",
+    "小貨車",
+    "自小客",
+    "重機",
+    "車主",
+    "拖吊",
+    "違規停車",
+    "超速",
+    "行車",
+    "肇事",
+    "監理",
+    "停車",
+];
+
+/// Words before a local phone number (no area code) that make it a phone.
+const PHONE_CONTEXT: &[&str] = &[
+    "電話", "手機", "Tel", "TEL", "tel", "聯絡", "市話", "行動", "傳真",
+];
+
+pub(crate) struct TokenDetectors {
+    id: Regex,
+    phone: Regex,
+    local_phone: Regex,
+    card: Regex,
+    email: Regex,
+    business: Regex,
+    plate: Regex,
+}
+
+impl TokenDetectors {
+    pub fn new() -> Self {
+        let re = |p: &str| Regex::new(p).expect("built-in pattern");
+        TokenDetectors {
+            id: re(r"(?i-u)\b[A-Z] ?[1289A-D](?: ?[0-9]){8}\b"),
+            phone: re(r"(?x-u)
+                (?:\+|00)?\ ?886[\ -]?(?:\(0?[2-9][0-9]{0,2}\)|0?[2-9][0-9]{0,2})[\ -]?[0-9]{3,4}[\ -]?[0-9]{3,4}
+              | \(0[2-9][0-9]{0,2}\)\ ?[0-9]{3,4}[\ -]?[0-9]{4}
+              | 09[0-9]{2}[\ -]?[0-9]{3}[\ -]?[0-9]{3}
+              | 0[2-8][0-9]{0,2}[\ -][0-9]{3,4}[\ -]?[0-9]{4}
+              | 0[2-8][0-9]{7,8}
+            "),
+            local_phone: re(r"(?-u)\b[2-9][0-9]{2,3}-[0-9]{4}\b"),
+            card: re(r"(?-u)[0-9]{4}(?:[ -]?[0-9]{2,6}){2,4}"),
+            email: re(
+                r"(?i-u)[a-z0-9_%+\-][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,24}\b",
+            ),
+            business: re(r"(?-u)\b[0-9]{8}\b"),
+            plate: re(
+                r"(?i-u)\b(?:[A-Z]{3}-?[0-9]{4}|[A-Z]{2}-?[0-9]{4}|[0-9]{4}-?[A-Z]{2}|[0-9]{3}-?[A-Z]{3}|[A-Z]{3}-?[0-9]{3}|[A-Z]{2}-?[0-9]{3}|[0-9]{2}-[A-Z]{2}|[A-Z][0-9]-[0-9]{4})\b",
+            ),
+        }
+    }
+
+    /// Runs every token detector over `text`, appending to `out`.
+    pub fn scan(&self, text: &str, folded: &mut Folded, out: &mut Vec<Finding>) {
+        let hay = text.as_bytes();
+        let mut pos = 0;
+        while let Some(p) = crate::trigger::next(hay, pos) {
+            let b = hay[p];
+            let is_trigger = b.is_ascii_digit() || b == b'@' || b == 0xEF;
+            if !is_trigger || !text.is_char_boundary(p) {
+                pos = p + 1;
+                continue;
+            }
+            let (start, end) = region(text, p);
+            self.scan_region(text, start, end, folded, out);
+            pos = end.max(p + 1);
+        }
+    }
+
+    fn scan_region(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        f: &mut Folded,
+        out: &mut Vec<Finding>,
+    ) {
+        let bytes = &text.as_bytes()[start..end];
+        let (mut digits, mut letters, mut at) = (0usize, 0usize, false);
+        for &b in bytes {
+            digits += b.is_ascii_digit() as usize;
+            letters += b.is_ascii_alphabetic() as usize;
+            at |= b == b'@';
+        }
+        if !bytes.is_ascii() {
+            // Full-width forms: count them too (rare, so the slow path is fine).
+            (digits, letters, at) = (0, 0, false);
+            for c in text[start..end].chars().map(fold_char) {
+                digits += c.is_ascii_digit() as usize;
+                letters += c.is_ascii_alphabetic() as usize;
+                at |= c == '@';
+            }
+        }
+        if digits < 5 && !at && !(letters >= 2 && digits >= 3) {
+            return;
+        }
+        f.fold(text, start, end);
+        let first = out.len();
+        if at {
+            for m in self.email.find_iter(f.text()) {
+                let m_end = trim_email_end(f.text(), m.start(), m.end());
+                push(out, first, f, Kind::Email, m.start(), m_end, 0.99, "email");
+            }
+        }
+        // 第…號 is a document or case number (公文文號, 案號), never personal data.
+        if context::before(text, start, 6).ends_with('第')
+            && context::after(text, end, 3).starts_with('號')
+        {
+            return;
+        }
+        if digits >= 8 && letters >= 1 {
+            self.ids(f, out, first);
+        }
+        if digits >= 13 {
+            self.cards(f, out, first);
+        }
+        if digits >= 9 {
+            self.phones(text, f, out, first);
+        }
+        if digits == 8
+            || digits >= 7 && context::has_any(context::before(text, start, 30), PHONE_CONTEXT)
+        {
+            self.local_phones(text, start, f, out, first);
+        }
+        if digits >= 8 {
+            self.business_ids(text, start, f, out, first);
+        }
+        if digits >= 3 && letters >= 2 {
+            self.plates(text, start, end, f, out, first);
+        }
+    }
+
+    fn ids(&self, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+        for m in self.id.find_iter(f.text()) {
+            let compact: Vec<u8> = m.as_str().bytes().filter(|b| *b != b' ').collect();
+            let Some(kind) = checksum::tw_id(&compact) else {
+                continue;
+            };
+            let upper = compact[0].is_ascii_uppercase() && compact[1].is_ascii_digit()
+                || compact[..2].iter().all(u8::is_ascii_uppercase);
+            let conf = if upper { 0.99 } else { 0.9 };
+            let (k, rule) = match kind {
+                IdKind::National => (Kind::TwNationalId, "national_id"),
+                IdKind::ResidentNew => (Kind::TwResidentId, "resident_id_2021"),
+                IdKind::ResidentOld => (Kind::TwResidentId, "resident_id_old"),
+            };
+            push(out, first, f, k, m.start(), m.end(), conf, rule);
+        }
+    }
+
+    fn cards(&self, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+        let t = f.text();
+        let b = t.as_bytes();
+        for m in self.card.find_iter(t) {
+            if m.start() > 0 && b[m.start() - 1].is_ascii_digit() {
+                continue;
+            }
+            // Groups split by single separators; try the longest valid prefix of whole groups.
+            let mut groups: Vec<(usize, usize)> = vec![];
+            let mut s = m.start();
+            for (i, &c) in b[m.start()..m.end()].iter().enumerate() {
+                if !c.is_ascii_digit() {
+                    groups.push((s, m.start() + i));
+                    s = m.start() + i + 1;
+                }
+            }
+            groups.push((s, m.end()));
+            let seps: Vec<u8> = groups.windows(2).map(|w| b[w[0].1]).collect();
+            for take in (1..=groups.len()).rev() {
+                let (gs, ge) = (groups[0].0, groups[take - 1].1);
+                if ge < b.len() && b[ge].is_ascii_digit() {
+                    continue;
+                }
+                if take > 1 && seps[..take - 1].iter().any(|&x| x != seps[0]) {
+                    continue;
+                }
+                let digits: Vec<u8> = b[gs..ge]
+                    .iter()
+                    .copied()
+                    .filter(u8::is_ascii_digit)
+                    .collect();
+                if !(13..=19).contains(&digits.len()) {
+                    continue;
+                }
+                if checksum::luhn(&digits) && checksum::card_issuer(&digits).is_some() {
+                    push(
+                        out,
+                        first,
+                        f,
+                        Kind::PaymentCard,
+                        gs,
+                        ge,
+                        0.97,
+                        "payment_card",
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    fn phones(&self, text: &str, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+        let t = f.text();
+        let b = t.as_bytes();
+        for m in self.phone.find_iter(t) {
+            let (s, e) = (m.start(), m.end());
+            if s > 0
+                && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'+')
+                && !m.as_str().starts_with('+')
+            {
+                continue;
+            }
+            if e < b.len() && b[e].is_ascii_digit() {
+                continue;
+            }
+            let digits: Vec<u8> = m.as_str().bytes().filter(u8::is_ascii_digit).collect();
+            let Some((national, mobile)) = national_number(&digits, m.as_str()) else {
+                continue;
+            };
+            if !valid_tw_number(&national) {
+                continue;
+            }
+            let mut end = e;
+            end += extension_len(&t[e..]);
+            let conf = if mobile { 0.97 } else { 0.93 };
+            let rule = if mobile { "mobile" } else { "landline" };
+            if let Some(idx) = push(out, first, f, Kind::Phone, s, end, conf, rule) {
+                // 分機/轉 extensions follow in CJK, outside the region.
+                let orig_end = out[idx].end;
+                out[idx].end += cjk_extension_len(&text[orig_end..]);
+            }
+        }
+    }
+
+    fn local_phones(
+        &self,
+        text: &str,
+        start: usize,
+        f: &Folded,
+        out: &mut Vec<Finding>,
+        first: usize,
+    ) {
+        if !context::has_any(context::before(text, start, 30), PHONE_CONTEXT) {
+            return;
+        }
+        for m in self.local_phone.find_iter(f.text()) {
+            push(
+                out,
+                first,
+                f,
+                Kind::Phone,
+                m.start(),
+                m.end(),
+                0.75,
+                "local_with_context",
+            );
+        }
+    }
+
+    fn business_ids(
+        &self,
+        text: &str,
+        start: usize,
+        f: &Folded,
+        out: &mut Vec<Finding>,
+        first: usize,
+    ) {
+        let t = f.text();
+        let b = t.as_bytes();
+        for m in self.business.find_iter(t) {
+            let (s, e) = (m.start(), m.end());
+            // Part of a dashed or dotted number (phone, date, amount) is not a 統一編號.
+            let joined = |i: usize| matches!(b.get(i), Some(b'-' | b'.' | b'/'));
+            if (s > 0 && joined(s - 1))
+                || joined(e)
+                || !checksum::tw_business_id(m.as_str().as_bytes())
+            {
+                continue;
+            }
+            let orig_s = f.orig(s);
+            let near = context::before(text, orig_s.max(start), 40);
+            if context::has_any(near, BUSINESS_CONTEXT) {
+                push(
+                    out,
+                    first,
+                    f,
+                    Kind::TwBusinessId,
+                    s,
+                    e,
+                    0.95,
+                    "business_id_context",
+                );
+            }
+        }
+    }
+
+    fn plates(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        f: &Folded,
+        out: &mut Vec<Finding>,
+        first: usize,
+    ) {
+        let ctx = || {
+            context::has_any(context::before(text, start, 60), PLATE_CONTEXT)
+                || context::has_any(context::after(text, end, 24), PLATE_CONTEXT)
+        };
+        let mut checked = None;
+        for m in self.plate.find_iter(f.text()) {
+            let s = m.as_str();
+            if !s.bytes().any(|c| c.is_ascii_digit())
+                || s.bytes().any(|c| matches!(c, b'I' | b'O' | b'i' | b'o'))
+            {
+                continue;
+            }
+            if !*checked.get_or_insert_with(ctx) {
+                return;
+            }
+            let conf = if s.contains('-') { 0.9 } else { 0.8 };
+            push(
+                out,
+                first,
+                f,
+                Kind::LicensePlate,
+                m.start(),
+                m.end(),
+                conf,
+                "plate_context",
+            );
+        }
+    }
+}
+
+/// Strips a trailing dot an e-mail regex may take from the end of a sentence.
+fn trim_email_end(t: &str, s: usize, mut e: usize) -> usize {
+    while e > s && t.as_bytes()[e - 1] == b'.' {
+        e -= 1;
+    }
+    e
+}
+
+/// Turns the digits of a matched phone into the domestic form (leading 0), and says if it is mobile.
+fn national_number(digits: &[u8], raw: &str) -> Option<(Vec<u8>, bool)> {
+    let intl = raw.starts_with('+')
+        || raw.starts_with("00")
+        || raw.starts_with("886")
+        || raw.starts_with("(+886")
+        || raw.starts_with("(886");
+    let mut n: Vec<u8> = if intl {
+        let rest = digits.strip_prefix(b"00").unwrap_or(digits);
+        let rest = rest.strip_prefix(b"886")?;
+        let rest = rest.strip_prefix(b"0").unwrap_or(rest);
+        let mut v = vec![b'0'];
+        v.extend_from_slice(rest);
+        v
+    } else {
+        digits.to_vec()
+    };
+    if n.first() != Some(&b'0') {
+        return None;
+    }
+    let mobile = n.starts_with(b"09");
+    n.shrink_to_fit();
+    Some((n, mobile))
+}
+
+/// Domestic number lengths by area code (NCC numbering plan).
+fn valid_tw_number(n: &[u8]) -> bool {
+    if n.len() < 2 || n[0] != b'0' {
+        return false;
+    }
+    let len = n.len();
+    match n[1] {
+        b'9' => len == 10,
+        b'2' => len == 10 && n[2] != b'0' && n[2] != b'1',
+        b'4' => (len == 9 || len == 10) && n[2] != b'0',
+        b'3' | b'5' | b'6' | b'7' | b'8' => len == 9 && n[2] != b'0',
+        _ => false,
+    }
+}
+
+/// Length of an ASCII extension suffix (` #123`, ` ext. 123`, `x123`) at the start of `t`.
+fn extension_len(t: &str) -> usize {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < b.len() && b[i] == b' ' {
+        i += 1;
+    }
+    let rest = &t[i..];
+    let mark = ["#", "ext.", "ext", "EXT.", "EXT", "Ext.", "Ext", "x", "X"]
+        .iter()
+        .find(|m| rest.starts_with(**m))
+        .map(|m| m.len());
+    let Some(ml) = mark else { return 0 };
+    let mut j = i + ml;
+    while j < b.len() && b[j] == b' ' {
+        j += 1;
+    }
+    let d = b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=6).contains(&d) { j + d } else { 0 }
+}
+
+/// Length of a 分機/轉 extension (digits ASCII or full-width) at the start of `t`.
+fn cjk_extension_len(t: &str) -> usize {
+    let mut i = 0;
+    for mark in ["（", "("] {
+        if t.starts_with(mark) {
+            i = mark.len();
+        }
+    }
+    let rest = &t[i..];
+    let Some(ml) = ["分機", "轉"]
+        .iter()
+        .find(|m| rest.starts_with(**m))
+        .map(|m| m.len())
+    else {
+        return 0;
+    };
+    let mut j = i + ml;
+    let mut n = 0;
+    for c in t[j..].chars() {
+        let f = fold_char(c);
+        if f.is_ascii_digit() {
+            n += 1;
+            j += c.len_utf8();
+        } else if f == ' ' || f == ':' {
+            j += c.len_utf8();
+        } else {
+            break;
+        }
+    }
+    if n == 0 {
+        return 0;
+    }
+    if i > 0 && (t[j..].starts_with('）') || t[j..].starts_with(')')) {
+        j += t[j..].chars().next().map_or(0, char::len_utf8);
+    } else if i > 0 {
+        // An opening bracket without its close: leave the bracket out.
+        return 0;
+    }
+    j
+}
+
+/// Appends a finding given folded offsets, unless it overlaps one already found in this region.
+#[allow(clippy::too_many_arguments)]
+fn push(
+    out: &mut Vec<Finding>,
+    first: usize,
+    f: &Folded,
+    kind: Kind,
+    s: usize,
+    e: usize,
+    conf: f32,
+    rule: &'static str,
+) -> Option<usize> {
+    let fd = Finding::new(kind, f.orig(s), f.orig_end(e), conf, rule);
+    if out[first..].iter().any(|o| o.overlaps(&fd)) {
+        return None;
+    }
+    out.push(fd);
+    Some(out.len() - 1)
+}
+
+fn is_token_char(c: char) -> bool {
+    let f = fold_char(c);
+    f.is_ascii_alphanumeric()
+        || matches!(f, '-' | '.' | '(' | ')' | '+' | '#' | ' ' | '_' | '@' | '%')
+}
+
+/// The token region around byte `p` of `text` (a char boundary).
+fn region(text: &str, p: usize) -> (usize, usize) {
+    let mut start = p;
+    for (i, c) in text[..p].char_indices().rev() {
+        if !is_token_char(c) || p - i > MAX_REGION / 2 {
+            break;
+        }
+        start = i;
+    }
+    let mut end = p;
+    for (i, c) in text[p..].char_indices() {
+        if !is_token_char(c) || i > MAX_REGION {
+            break;
+        }
+        end = p + i + c.len_utf8();
+    }
+    // Leading/trailing spaces and brackets belong to the prose, not to the token.
+    while start < end && matches!(text.as_bytes()[start], b' ' | b'.') {
+        start += 1;
+    }
+    while end > start && matches!(text.as_bytes()[end - 1], b' ' | b'.' | b'-') {
+        end -= 1;
+    }
+    (start, end)
+}

@@ -1,0 +1,291 @@
+//! Masking by the conventions Taiwanese agencies publish. Conventions differ by agency, so they
+//! are named, configurable profiles. Masking keeps the layout (one mask char per masked char) and
+//! never keeps enough of a value to rebuild it.
+
+use crate::detect::{address, name};
+use crate::finding::{Finding, Kind};
+use crate::fold::{fold_char, fold_str};
+use serde::{Deserialize, Serialize};
+
+/// How a person's name is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameStyle {
+    /// 王○○: the whole given name masked.
+    MaskGiven,
+    /// 王○明: the last char of a two-char given name kept.
+    KeepLast,
+    /// ○○○: everything masked.
+    MaskAll,
+}
+
+/// Where an address is cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressCut {
+    /// Keep through the road and 段 (臺北市中正區重慶南路一段○○○號).
+    AfterRoad,
+    /// Keep through the township (臺北市中正區○○○○○).
+    AfterDistrict,
+}
+
+/// A masking profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MaskProfile {
+    /// Profile name, shown in reports.
+    pub name: String,
+    /// Leading characters of a national/resident ID kept (NDC guidance: 6, so A12345****).
+    pub id_keep: usize,
+    /// Name masking style.
+    pub names: NameStyle,
+    /// Address cut.
+    pub address: AddressCut,
+    /// Trailing digits of a payment card kept.
+    pub card_keep_last: usize,
+    /// Whether business IDs (統一編號, public for companies) are masked.
+    pub mask_business_id: bool,
+}
+
+impl Default for MaskProfile {
+    fn default() -> Self {
+        MaskProfile {
+            name: "default".into(),
+            id_keep: 6,
+            names: NameStyle::MaskGiven,
+            address: AddressCut::AfterRoad,
+            card_keep_last: 4,
+            mask_business_id: true,
+        }
+    }
+}
+
+impl MaskProfile {
+    /// A built-in profile by name: `default`, `keep-last` (王○明), `strict`.
+    pub fn named(name: &str) -> Option<MaskProfile> {
+        let d = MaskProfile::default();
+        match name {
+            "default" => Some(d),
+            "keep-last" => Some(MaskProfile {
+                name: "keep-last".into(),
+                names: NameStyle::KeepLast,
+                ..d
+            }),
+            "strict" => Some(MaskProfile {
+                name: "strict".into(),
+                id_keep: 1,
+                names: NameStyle::MaskAll,
+                address: AddressCut::AfterDistrict,
+                card_keep_last: 0,
+                ..d
+            }),
+            _ => None,
+        }
+    }
+
+    /// Names of the built-in profiles.
+    pub const BUILT_IN: [&'static str; 3] = ["default", "keep-last", "strict"];
+}
+
+/// The masked form of one char.
+fn mask_char(c: char) -> char {
+    if c.is_ascii() {
+        '*'
+    } else if ('\u{FF01}'..='\u{FF5E}').contains(&c) {
+        '＊'
+    } else {
+        '○'
+    }
+}
+
+/// Masks the chars of `value` for which `keep` (given the index among significant chars) is false.
+/// Significant chars are those `significant` accepts; the others (separators) are kept.
+fn mask_where(
+    value: &str,
+    significant: impl Fn(char) -> bool,
+    keep: impl Fn(usize, usize) -> bool,
+) -> String {
+    let total = value.chars().filter(|c| significant(*c)).count();
+    let mut i = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !significant(c) {
+                return c;
+            }
+            let k = keep(i, total);
+            i += 1;
+            if k { c } else { mask_char(c) }
+        })
+        .collect()
+}
+
+fn alnum(c: char) -> bool {
+    fold_char(c).is_ascii_alphanumeric()
+}
+
+fn digit(c: char) -> bool {
+    fold_char(c).is_ascii_digit()
+}
+
+/// The masked form of a finding's text.
+pub fn mask_value(kind: Kind, value: &str, p: &MaskProfile) -> String {
+    match kind {
+        Kind::TwNationalId | Kind::TwResidentId => mask_where(value, alnum, |i, _| i < p.id_keep),
+        Kind::PaymentCard => mask_where(value, digit, |i, n| i + p.card_keep_last >= n),
+        Kind::TwBusinessId if !p.mask_business_id => value.to_string(),
+        Kind::TwBusinessId => mask_where(value, digit, |i, _| i < 4),
+        Kind::LicensePlate => mask_where(value, digit, |_, _| false),
+        Kind::Phone => mask_phone(value),
+        Kind::Email => {
+            let at = value.find(['@', '＠']).unwrap_or(value.len());
+            let local = mask_where(&value[..at], |_| true, |i, _| i == 0);
+            format!("{local}{}", &value[at..])
+        }
+        Kind::PersonName => mask_name(value, p.names),
+        Kind::Address => {
+            let folded = fold_str(value);
+            let keep_chars = address::parts(&folded)
+                .map(|parts| {
+                    folded[..parts.keep_end(p.address == AddressCut::AfterRoad)]
+                        .chars()
+                        .count()
+                })
+                .unwrap_or(0);
+            let masked = mask_where(value, |c| !c.is_whitespace(), |i, _| i < keep_chars);
+            // Addresses are Han text: ○ keeps the look of a masked address (○○號).
+            masked.replace(['*', '＊'], "○")
+        }
+        Kind::Keyword => mask_where(value, |c| !c.is_whitespace(), |_, _| false),
+        Kind::Classification => value.to_string(),
+    }
+}
+
+fn mask_name(value: &str, style: NameStyle) -> String {
+    let sl =
+        name::surname_len(value).unwrap_or_else(|| value.chars().next().map_or(0, char::len_utf8));
+    let surname_chars = value[..sl].chars().count();
+    let n = value.chars().count();
+    value
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let keep = match style {
+                NameStyle::MaskAll => false,
+                NameStyle::MaskGiven => i < surname_chars,
+                NameStyle::KeepLast => i < surname_chars || (i == n - 1 && n - surname_chars >= 2),
+            };
+            if keep { c } else { '○' }
+        })
+        .collect()
+}
+
+/// Phones: keep the country and area code (or the 09xx of a mobile) and the last digits.
+fn mask_phone(value: &str) -> String {
+    // The main number stops at an extension mark.
+    let main_end = ["#", "ext", "EXT", "Ext", "x", "X", "分機", "轉", "（", "("]
+        .iter()
+        .filter_map(|m| value.get(1..).and_then(|v| v.find(m)).map(|i| i + 1))
+        .filter(|&i| value[..i].chars().filter(|c| digit(*c)).count() >= 7)
+        .min()
+        .unwrap_or(value.len());
+    let digits: String = value[..main_end]
+        .chars()
+        .filter(|c| digit(*c))
+        .map(fold_char)
+        .collect();
+    let cc = if digits.starts_with("00886") {
+        5
+    } else if digits.starts_with("886") {
+        3
+    } else {
+        0
+    };
+    let national = &digits[cc..];
+    let lead0 = national.starts_with('0') as usize;
+    let mobile = national[lead0..].starts_with('9');
+    let keep_first = cc + if mobile { 3 + lead0 } else { 1 + lead0 };
+    let keep_last = if mobile || national.len() - lead0 < 9 {
+        3
+    } else {
+        4
+    };
+    let n = digits.len();
+    let masked = mask_where(&value[..main_end], digit, |i, _| {
+        i < keep_first || i + keep_last >= n
+    });
+    format!("{masked}{}", &value[main_end..])
+}
+
+/// Writes `text` with every finding's span masked. Text outside the spans is unchanged.
+/// Findings may overlap (a keyword inside a name): the union of their spans is masked.
+pub fn redact(text: &str, findings: &[Finding], p: &MaskProfile) -> String {
+    let mut spans: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.kind != Kind::Classification)
+        .collect();
+    spans.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut pos = 0;
+    for f in spans {
+        if f.end <= pos {
+            continue;
+        }
+        let start = f.start.max(pos);
+        out.push_str(&text[pos..start]);
+        let masked = if start == f.start {
+            mask_value(f.kind, &text[f.start..f.end], p)
+        } else {
+            mask_where(&text[start..f.end], |c| !c.is_whitespace(), |_, _| false)
+        };
+        out.push_str(&masked);
+        pos = f.end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(kind: Kind, v: &str) -> String {
+        mask_value(kind, v, &MaskProfile::default())
+    }
+
+    #[test]
+    fn conventions() {
+        assert_eq!(m(Kind::TwNationalId, "A123456789"), "A12345****");
+        assert_eq!(
+            m(Kind::TwNationalId, "Ａ１２３４５６７８９"),
+            "Ａ１２３４５＊＊＊＊"
+        );
+        assert_eq!(m(Kind::PersonName, "王小明"), "王○○");
+        assert_eq!(m(Kind::PersonName, "歐陽志明"), "歐陽○○");
+        assert_eq!(
+            mask_value(
+                Kind::PersonName,
+                "王小明",
+                &MaskProfile::named("keep-last").unwrap()
+            ),
+            "王○明"
+        );
+        assert_eq!(m(Kind::Phone, "0912-345-678"), "0912-***-678");
+        assert_eq!(m(Kind::Phone, "(02)2311-1234#123"), "(02)****-1234#123");
+        assert_eq!(m(Kind::Phone, "+886-912-345-678"), "+886-912-***-678");
+        assert_eq!(
+            m(Kind::PaymentCard, "4111 1111 1111 1111"),
+            "**** **** **** 1111"
+        );
+        assert_eq!(m(Kind::Email, "wang@example.gov.tw"), "w***@example.gov.tw");
+        assert_eq!(
+            m(Kind::Address, "臺北市中正區重慶南路一段122號3樓"),
+            "臺北市中正區重慶南路一段○○○○○○"
+        );
+        let strict = MaskProfile::named("strict").unwrap();
+        assert_eq!(
+            mask_value(Kind::Address, "臺北市中正區重慶南路一段122號", &strict),
+            "臺北市中正區○○○○○○○○○○"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The scanner: runs every detector over a text and resolves overlaps.
+
+use crate::detect::keyword::{Dictionary, KeywordMatcher};
+use crate::detect::{address, marking::MarkingDetector, name, token::TokenDetectors};
+use crate::finding::{Context, Finding, Kind};
+use crate::fold::Folded;
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// What a CJK trigger word starts.
+#[derive(Clone, Copy)]
+enum Role {
+    Address,
+    Marking,
+    NameAfter(Option<Context>),
+    Title,
+    NameAfterAndTitle,
+}
+
+/// Which kinds to look for.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Kinds reported; others are not even looked for.
+    pub kinds: Vec<Kind>,
+    /// Findings below this confidence are dropped.
+    pub min_confidence: f32,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            kinds: Kind::ALL.to_vec(),
+            min_confidence: 0.0,
+        }
+    }
+}
+
+/// A compiled set of detectors. Build once, share across threads, call [`Scanner::scan`] per text.
+pub struct Scanner {
+    tokens: TokenDetectors,
+    markings: MarkingDetector,
+    cjk: AhoCorasick,
+    roles: Vec<Role>,
+    keywords: Option<KeywordMatcher>,
+    enabled: [bool; Kind::ALL.len()],
+    min_confidence: f32,
+}
+
+impl Scanner {
+    /// All built-in detectors, no dictionary.
+    pub fn new() -> Scanner {
+        Scanner::with(&Dictionary::default(), &ScanOptions::default())
+    }
+
+    /// Built-in detectors plus a user dictionary, restricted by `opts`.
+    pub fn with(dict: &Dictionary, opts: &ScanOptions) -> Scanner {
+        let mut enabled = [false; Kind::ALL.len()];
+        for k in &opts.kinds {
+            enabled[*k as usize] = true;
+        }
+        let mut pats: Vec<&str> = vec![];
+        let mut roles = vec![];
+        if enabled[Kind::Address as usize] {
+            pats.push("號");
+            roles.push(Role::Address);
+        }
+        if enabled[Kind::Classification as usize] {
+            pats.push("密");
+            roles.push(Role::Marking);
+        }
+        if enabled[Kind::PersonName as usize] {
+            for (w, ctx) in name::BEFORE_NAME {
+                pats.push(w);
+                roles.push(if name::AFTER_TITLE.contains(w) {
+                    Role::NameAfterAndTitle
+                } else {
+                    Role::NameAfter(*ctx)
+                });
+            }
+            for w in name::AFTER_TITLE {
+                if !pats.contains(w) {
+                    pats.push(w);
+                    roles.push(Role::Title);
+                }
+            }
+        }
+        let cjk = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&pats)
+            .expect("built-in trigger words");
+        Scanner {
+            tokens: TokenDetectors::new(),
+            markings: MarkingDetector::new(),
+            cjk,
+            roles,
+            keywords: if enabled[Kind::Keyword as usize] {
+                KeywordMatcher::new(dict)
+            } else {
+                None
+            },
+            enabled,
+            min_confidence: opts.min_confidence,
+        }
+    }
+
+    /// Every finding in `text`, sorted by start, overlaps between personal-data kinds resolved.
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.scan_into(text, &mut out);
+        out
+    }
+
+    /// Like [`Scanner::scan`], appending to `out` (which is cleared first).
+    pub fn scan_into(&self, text: &str, out: &mut Vec<Finding>) {
+        out.clear();
+        let mut folded = Folded::default();
+        self.tokens.scan(text, &mut folded, out);
+        let mut marked_to = 0;
+        let mut addr_to = 0;
+        let mut names_to = 0;
+        for m in self.cjk.find_iter(text) {
+            match self.roles[m.pattern().as_usize()] {
+                Role::Address => {
+                    if m.start() >= addr_to
+                        && let Some(f) = address::at(text, m.start(), &mut folded)
+                    {
+                        addr_to = f.end;
+                        out.push(f);
+                    }
+                }
+                Role::Marking => {
+                    if m.start() >= marked_to {
+                        marked_to = self.markings.at(text, m.start(), &mut folded, out);
+                    }
+                }
+                Role::NameAfter(ctx) => {
+                    if m.start() >= names_to {
+                        names_to = name::after_context(text, m.end(), ctx, out);
+                    }
+                }
+                Role::NameAfterAndTitle => {
+                    name::before_title(text, m.start(), &text[m.start()..m.end()], out);
+                    if m.start() >= names_to {
+                        names_to = name::after_context(text, m.end(), None, out);
+                    }
+                }
+                Role::Title => name::before_title(text, m.start(), &text[m.start()..m.end()], out),
+            }
+        }
+        if let Some(k) = &self.keywords {
+            k.scan(text, out);
+        }
+        out.retain(|f| self.enabled[f.kind as usize] && f.confidence >= self.min_confidence);
+        resolve(out);
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+/// Sorts findings and drops personal-data findings that overlap a stronger one.
+/// Markings and dictionary terms are another dimension and never displace personal data.
+fn resolve(out: &mut Vec<Finding>) {
+    out.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.kind.cmp(&b.kind))
+    });
+    out.dedup_by(|b, a| a.kind == b.kind && a.start == b.start && a.end == b.end);
+    let mut keep = vec![true; out.len()];
+    for i in 0..out.len() {
+        if !keep[i] || !out[i].kind.is_personal_data() && out[i].kind != Kind::TwBusinessId {
+            continue;
+        }
+        for j in i + 1..out.len() {
+            if out[j].start >= out[i].end {
+                break;
+            }
+            if !keep[j] || !out[j].kind.is_personal_data() && out[j].kind != Kind::TwBusinessId {
+                continue;
+            }
+            // Same kind: the longer (earlier-sorted) one wins; else the more confident one,
+            // ties to the longer span.
+            let (a, b) = (&out[i], &out[j]);
+            let i_wins = a.kind == b.kind
+                || a.confidence > b.confidence
+                || (a.confidence == b.confidence && a.end - a.start >= b.end - b.start);
+            if i_wins {
+                keep[j] = false;
+            } else {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    let mut it = keep.iter();
+    out.retain(|_| *it.next().unwrap_or(&true));
+}
