@@ -7,6 +7,6 @@
 //! garbage. Office, PDF, e-mail, archives and OCR come next (issue 3).
 #![deny(missing_docs)]
 
-mod decode;
+pub mod decode;
 
 pub use decode::{Encoding, Sniffed, TextDecoder, sniff};

@@ -183,9 +183,10 @@ fn mask_name(value: &str, style: NameStyle) -> String {
 /// Phones: keep the country and area code (or the 09xx of a mobile) and the last digits.
 fn mask_phone(value: &str) -> String {
     // The main number stops at an extension mark.
+    let first = value.chars().next().map_or(0, char::len_utf8);
     let main_end = ["#", "ext", "EXT", "Ext", "x", "X", "分機", "轉", "（", "("]
         .iter()
-        .filter_map(|m| value.get(1..).and_then(|v| v.find(m)).map(|i| i + 1))
+        .filter_map(|m| value[first..].find(m).map(|i| i + first))
         .filter(|&i| value[..i].chars().filter(|c| digit(*c)).count() >= 7)
         .min()
         .unwrap_or(value.len());
@@ -273,6 +274,7 @@ mod tests {
         assert_eq!(m(Kind::Phone, "0912-345-678"), "0912-***-678");
         assert_eq!(m(Kind::Phone, "(02)2311-1234#123"), "(02)****-1234#123");
         assert_eq!(m(Kind::Phone, "+886-912-345-678"), "+886-912-***-678");
+        assert_eq!(m(Kind::Phone, "（02）2311-1234分機567"), "（02）****-1234分機567");
         assert_eq!(
             m(Kind::PaymentCard, "4111 1111 1111 1111"),
             "**** **** **** 1111"

@@ -1,0 +1,193 @@
+//! Output formats of `baomi scan`: text for people, JSON lines for programs (the contract of
+//! PRODUCT.md), SARIF for code-scanning dashboards.
+
+use baomi_inspect::mask::{MaskProfile, mask_value};
+use baomi_inspect::policy::Decision;
+use baomi_inspect::{Finding, Kind};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::Mutex;
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `path:line:column: kind masked-value` for people.
+    Text,
+    /// One JSON object per finding per line.
+    Json,
+    /// SARIF 2.1.0, one document at the end.
+    Sarif,
+}
+
+/// One finding, ready to print.
+pub struct Record<'a> {
+    pub path: &'a str,
+    pub finding: &'a Finding,
+    pub value: &'a str,
+    pub start: usize,
+    pub line: usize,
+    pub column: usize,
+    pub encoding: Option<&'static str>,
+}
+
+/// Shared sink for all threads. Lines are written whole.
+pub struct Sink {
+    format: Format,
+    show_values: bool,
+    profile: MaskProfile,
+    out: Mutex<Box<dyn Write + Send>>,
+    sarif: Mutex<Vec<Value>>,
+    notes: Mutex<Vec<Value>>,
+}
+
+impl Sink {
+    pub fn new(format: Format, show_values: bool, out: Box<dyn Write + Send>) -> Sink {
+        Sink {
+            format,
+            show_values,
+            profile: MaskProfile::default(),
+            out: Mutex::new(out),
+            sarif: Mutex::new(vec![]),
+            notes: Mutex::new(vec![]),
+        }
+    }
+
+    /// Formats a batch of findings of one file into one write.
+    pub fn findings(&self, records: &[Record<'_>]) {
+        if records.is_empty() {
+            return;
+        }
+        if self.format == Format::Sarif {
+            let mut s = self.sarif.lock().unwrap_or_else(|p| p.into_inner());
+            s.extend(records.iter().map(|r| self.sarif_result(r)));
+            return;
+        }
+        let mut buf = String::new();
+        for r in records {
+            let masked = mask_value(r.finding.kind, r.value, &self.profile);
+            match self.format {
+                Format::Text => {
+                    let level = r.finding.level.map(|l| format!(" [{l}]")).unwrap_or_default();
+                    let shown = if self.show_values { r.value } else { &masked };
+                    buf.push_str(&format!(
+                        "{}:{}:{}: {}{} {} ({:.2})\n",
+                        r.path, r.line, r.column, r.finding.kind, level, shown, r.finding.confidence
+                    ));
+                }
+                Format::Json => {
+                    let mut o = json!({
+                        "path": r.path,
+                        "kind": r.finding.kind,
+                        "start": r.start,
+                        "end": r.start + (r.finding.end - r.finding.start),
+                        "line": r.line,
+                        "column": r.column,
+                        "confidence": (f64::from(r.finding.confidence) * 100.0).round() / 100.0,
+                        "rule": r.finding.rule,
+                        "masked": masked,
+                    });
+                    if let Some(l) = r.finding.level {
+                        o["level"] = json!(l);
+                    }
+                    if let Some(c) = r.finding.context {
+                        o["context"] = json!(c);
+                    }
+                    if let Some(e) = r.encoding {
+                        o["encoding"] = json!(e);
+                    }
+                    if self.show_values {
+                        o["value"] = json!(r.value);
+                    }
+                    buf.push_str(&o.to_string());
+                    buf.push('\n');
+                }
+                Format::Sarif => unreachable!("handled above"),
+            }
+        }
+        self.write(&buf);
+    }
+
+    /// A per-file policy decision.
+    pub fn decision(&self, path: &str, d: &Decision, as_json: bool) {
+        if self.format == Format::Sarif {
+            return;
+        }
+        let line = if as_json {
+            json!({"type": "decision", "path": path, "action": d.action, "reasons": d.reasons}).to_string()
+        } else {
+            let rules: Vec<&str> = d.reasons.iter().map(|r| r.rule.as_str()).collect();
+            let why = d.reasons.first().map(|r| format!(" — {}", r.zh)).unwrap_or_default();
+            format!("{path}: 決定 {} [{}]{why}", d.action, rules.join(", "))
+        };
+        self.write(&(line + "\n"));
+    }
+
+    /// A file that was not inspected, or a warning about one.
+    pub fn note(&self, path: &str, message: &str, error: bool) {
+        let tag = if error { "error" } else { "warning" };
+        eprintln!("baomi: {path}: {tag}: {message}");
+        if self.format == Format::Sarif {
+            let mut n = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+            n.push(json!({
+                "level": if error { "error" } else { "warning" },
+                "message": {"text": message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": path}}}],
+            }));
+        }
+    }
+
+    fn write(&self, s: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = out.write_all(s.as_bytes());
+    }
+
+    fn sarif_result(&self, r: &Record<'_>) -> Value {
+        let masked = mask_value(r.finding.kind, r.value, &self.profile);
+        let level = match r.finding.kind {
+            Kind::Classification => "error",
+            k if k.is_personal_data() => "warning",
+            _ => "note",
+        };
+        let shown = if self.show_values { r.value.to_string() } else { masked };
+        json!({
+            "ruleId": r.finding.kind.name(),
+            "level": level,
+            "message": {"text": format!("{}：{}", r.finding.kind.label_zh(), shown)},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": r.path},
+                "region": {
+                    "startLine": r.line,
+                    "startColumn": r.column,
+                    "byteOffset": r.start,
+                    "byteLength": r.finding.end - r.finding.start,
+                }
+            }}],
+            "properties": {"confidence": (f64::from(r.finding.confidence) * 100.0).round() / 100.0, "rule": r.finding.rule, "level": r.finding.level},
+        })
+    }
+
+    /// Ends the output (SARIF is written here, whole).
+    pub fn finish(&self) {
+        if self.format == Format::Sarif {
+            let results = std::mem::take(&mut *self.sarif.lock().unwrap_or_else(|p| p.into_inner()));
+            let notes = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()));
+            let rules: Vec<Value> = baomi_inspect::rules::detectors()
+                .into_iter()
+                .map(|d| json!({"id": d.kind.name(), "name": d.kind.label_zh(), "fullDescription": {"text": d.description}}))
+                .collect();
+            let doc = json!({
+                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+                "version": "2.1.0",
+                "runs": [{
+                    "tool": {"driver": {"name": "baomi", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+                    "results": results,
+                    "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notes}],
+                }],
+            });
+            self.write(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
+        }
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.flush();
+    }
+}

@@ -1,0 +1,107 @@
+//! `baomi redact`: a masked copy of a text or HTML file, in its original encoding.
+
+use anyhow::{Context as _, Result, bail};
+use baomi_extract::{Sniffed, TextDecoder, sniff};
+use baomi_inspect::mask::{MaskProfile, redact};
+use baomi_inspect::policy::{Action, Audience, Channel, Policy, Request};
+use baomi_inspect::{Dictionary, Kind, ScanOptions, Scanner};
+use clap::Args;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+/// Largest file redacted (it is held in memory whole).
+const MAX_REDACT: u64 = 512 << 20;
+
+#[derive(Args)]
+pub struct RedactArgs {
+    /// The file to mask (`-` for stdin).
+    input: PathBuf,
+    /// Where to write the masked copy (default: stdout).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Masking profile: a built-in name (default, keep-last, strict) or a TOML file.
+    #[arg(long, default_value = "default")]
+    profile: String,
+    /// A dictionary of terms to mask as well.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
+    /// Mask personal data even in a document that carries a classification marking
+    /// (by default such a document is refused: it must not be published at all).
+    #[arg(long)]
+    allow_classified: bool,
+}
+
+pub fn run(a: RedactArgs) -> Result<u8> {
+    let profile = match MaskProfile::named(&a.profile) {
+        Some(p) => p,
+        None => {
+            let src = std::fs::read_to_string(&a.profile).with_context(|| {
+                format!("profile {:?} is neither built in ({}) nor a readable file", a.profile, MaskProfile::BUILT_IN.join(", "))
+            })?;
+            toml::from_str(&src).with_context(|| format!("profile file {}", a.profile))?
+        }
+    };
+    let dict = match &a.dict {
+        Some(p) => Dictionary::parse(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)?,
+        None => Dictionary::default(),
+    };
+    let bytes = if a.input.as_os_str() == "-" {
+        let mut v = vec![];
+        std::io::stdin().take(MAX_REDACT + 1).read_to_end(&mut v)?;
+        v
+    } else {
+        let f = std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input.display()))?;
+        let mut v = vec![];
+        f.take(MAX_REDACT + 1).read_to_end(&mut v).with_context(|| format!("reading {}", a.input.display()))?;
+        v
+    };
+    if bytes.len() as u64 > MAX_REDACT {
+        bail!("{}: larger than {} MiB; redact works on whole files in memory", a.input.display(), MAX_REDACT >> 20);
+    }
+    let encoding = match sniff(&bytes) {
+        Sniffed::Binary => bail!("{}: binary file; only text and HTML can be redacted for now", a.input.display()),
+        Sniffed::Text { valid: false, .. } => bail!(
+            "{}: not valid UTF-8, UTF-16 or Big5; refusing to write a copy that would mangle it",
+            a.input.display()
+        ),
+        Sniffed::Text { encoding, .. } => encoding,
+    };
+    let mut text = String::new();
+    let mut dec = TextDecoder::new(&bytes[..], Vec::new(), encoding);
+    while dec.read_into(&mut text)? {}
+    if dec.first_replacement().is_some() {
+        bail!("{}: invalid {} later in the file; refusing to write a mangled copy", a.input.display(), encoding.name());
+    }
+    let scanner = Scanner::with(&dict, &ScanOptions::default());
+    let findings = scanner.scan(&text);
+    let decision = Policy::default_policy().decide(Request {
+        findings: &findings,
+        uninspected: false,
+        channel: Channel::Publication,
+        audience: Audience::External,
+    });
+    if let Some(mark) = findings.iter().find(|f| f.kind == Kind::Classification)
+        && !a.allow_classified
+        && decision.action == Action::Block
+    {
+        let line = text[..mark.start].matches('\n').count() + 1;
+        bail!(
+            "{}:{line}: carries the classification marking {:?}; a classified document must not be published, masked or not (use --allow-classified to mask it anyway)",
+            a.input.display(),
+            &text[mark.start..mark.end]
+        );
+    }
+    let masked = redact(&text, &findings, &profile);
+    let out = encoding.encode(&masked);
+    match &a.output {
+        Some(p) => {
+            let tmp = p.with_extension("baomi-tmp");
+            std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, p).with_context(|| format!("writing {}", p.display()))?;
+        }
+        None => std::io::stdout().lock().write_all(&out)?,
+    }
+    let masked_count = findings.iter().filter(|f| f.kind != Kind::Classification).count();
+    eprintln!("baomi: masked {masked_count} finding(s) with profile {:?} ({})", profile.name, encoding.name());
+    Ok(0)
+}
