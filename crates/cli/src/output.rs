@@ -67,11 +67,21 @@ impl Sink {
             let masked = mask_value(r.finding.kind, r.value, &self.profile);
             match self.format {
                 Format::Text => {
-                    let level = r.finding.level.map(|l| format!(" [{l}]")).unwrap_or_default();
+                    let level = r
+                        .finding
+                        .level
+                        .map(|l| format!(" [{l}]"))
+                        .unwrap_or_default();
                     let shown = if self.show_values { r.value } else { &masked };
                     buf.push_str(&format!(
                         "{}:{}:{}: {}{} {} ({:.2})\n",
-                        r.path, r.line, r.column, r.finding.kind, level, shown, r.finding.confidence
+                        r.path,
+                        r.line,
+                        r.column,
+                        r.finding.kind,
+                        level,
+                        shown,
+                        r.finding.confidence
                     ));
                 }
                 Format::Json => {
@@ -113,10 +123,15 @@ impl Sink {
             return;
         }
         let line = if as_json {
-            json!({"type": "decision", "path": path, "action": d.action, "reasons": d.reasons}).to_string()
+            json!({"type": "decision", "path": path, "action": d.action, "reasons": d.reasons})
+                .to_string()
         } else {
             let rules: Vec<&str> = d.reasons.iter().map(|r| r.rule.as_str()).collect();
-            let why = d.reasons.first().map(|r| format!(" — {}", r.zh)).unwrap_or_default();
+            let why = d
+                .reasons
+                .first()
+                .map(|r| format!(" — {}", r.zh))
+                .unwrap_or_default();
             format!("{path}: 決定 {} [{}]{why}", d.action, rules.join(", "))
         };
         self.write(&(line + "\n"));
@@ -149,7 +164,11 @@ impl Sink {
             k if k.is_personal_data() => "warning",
             _ => "note",
         };
-        let shown = if self.show_values { r.value.to_string() } else { masked };
+        let shown = if self.show_values {
+            r.value.to_string()
+        } else {
+            masked
+        };
         json!({
             "ruleId": r.finding.kind.name(),
             "level": level,
@@ -170,7 +189,8 @@ impl Sink {
     /// Ends the output (SARIF is written here, whole).
     pub fn finish(&self) {
         if self.format == Format::Sarif {
-            let results = std::mem::take(&mut *self.sarif.lock().unwrap_or_else(|p| p.into_inner()));
+            let results =
+                std::mem::take(&mut *self.sarif.lock().unwrap_or_else(|p| p.into_inner()));
             let notes = std::mem::take(&mut *self.notes.lock().unwrap_or_else(|p| p.into_inner()));
             let rules: Vec<Value> = baomi_inspect::rules::detectors()
                 .into_iter()

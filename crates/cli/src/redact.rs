@@ -36,13 +36,19 @@ pub fn run(a: RedactArgs) -> Result<u8> {
         Some(p) => p,
         None => {
             let src = std::fs::read_to_string(&a.profile).with_context(|| {
-                format!("profile {:?} is neither built in ({}) nor a readable file", a.profile, MaskProfile::BUILT_IN.join(", "))
+                format!(
+                    "profile {:?} is neither built in ({}) nor a readable file",
+                    a.profile,
+                    MaskProfile::BUILT_IN.join(", ")
+                )
             })?;
             toml::from_str(&src).with_context(|| format!("profile file {}", a.profile))?
         }
     };
     let dict = match &a.dict {
-        Some(p) => Dictionary::parse(&std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?)?,
+        Some(p) => Dictionary::parse(
+            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        )?,
         None => Dictionary::default(),
     };
     let bytes = if a.input.as_os_str() == "-" {
@@ -50,16 +56,26 @@ pub fn run(a: RedactArgs) -> Result<u8> {
         std::io::stdin().take(MAX_REDACT + 1).read_to_end(&mut v)?;
         v
     } else {
-        let f = std::fs::File::open(&a.input).with_context(|| format!("opening {}", a.input.display()))?;
+        let f = std::fs::File::open(&a.input)
+            .with_context(|| format!("opening {}", a.input.display()))?;
         let mut v = vec![];
-        f.take(MAX_REDACT + 1).read_to_end(&mut v).with_context(|| format!("reading {}", a.input.display()))?;
+        f.take(MAX_REDACT + 1)
+            .read_to_end(&mut v)
+            .with_context(|| format!("reading {}", a.input.display()))?;
         v
     };
     if bytes.len() as u64 > MAX_REDACT {
-        bail!("{}: larger than {} MiB; redact works on whole files in memory", a.input.display(), MAX_REDACT >> 20);
+        bail!(
+            "{}: larger than {} MiB; redact works on whole files in memory",
+            a.input.display(),
+            MAX_REDACT >> 20
+        );
     }
     let encoding = match sniff(&bytes) {
-        Sniffed::Binary => bail!("{}: binary file; only text and HTML can be redacted for now", a.input.display()),
+        Sniffed::Binary => bail!(
+            "{}: binary file; only text and HTML can be redacted for now",
+            a.input.display()
+        ),
         Sniffed::Text { valid: false, .. } => bail!(
             "{}: not valid UTF-8, UTF-16 or Big5; refusing to write a copy that would mangle it",
             a.input.display()
@@ -70,7 +86,11 @@ pub fn run(a: RedactArgs) -> Result<u8> {
     let mut dec = TextDecoder::new(&bytes[..], Vec::new(), encoding);
     while dec.read_into(&mut text)? {}
     if dec.first_replacement().is_some() {
-        bail!("{}: invalid {} later in the file; refusing to write a mangled copy", a.input.display(), encoding.name());
+        bail!(
+            "{}: invalid {} later in the file; refusing to write a mangled copy",
+            a.input.display(),
+            encoding.name()
+        );
     }
     let scanner = Scanner::with(&dict, &ScanOptions::default());
     let findings = scanner.scan(&text);
@@ -101,7 +121,14 @@ pub fn run(a: RedactArgs) -> Result<u8> {
         }
         None => std::io::stdout().lock().write_all(&out)?,
     }
-    let masked_count = findings.iter().filter(|f| f.kind != Kind::Classification).count();
-    eprintln!("baomi: masked {masked_count} finding(s) with profile {:?} ({})", profile.name, encoding.name());
+    let masked_count = findings
+        .iter()
+        .filter(|f| f.kind != Kind::Classification)
+        .count();
+    eprintln!(
+        "baomi: masked {masked_count} finding(s) with profile {:?} ({})",
+        profile.name,
+        encoding.name()
+    );
     Ok(0)
 }

@@ -88,12 +88,16 @@ struct Ctx<'a> {
 pub fn run(a: ScanArgs) -> Result<u8> {
     let dict = match &a.dict {
         Some(p) => {
-            let src = std::fs::read_to_string(p).with_context(|| format!("reading dictionary {}", p.display()))?;
+            let src = std::fs::read_to_string(p)
+                .with_context(|| format!("reading dictionary {}", p.display()))?;
             Dictionary::parse(&src).with_context(|| format!("dictionary {}", p.display()))?
         }
         None => Dictionary::default(),
     };
-    let mut opts = ScanOptions { min_confidence: a.min_confidence, ..ScanOptions::default() };
+    let mut opts = ScanOptions {
+        min_confidence: a.min_confidence,
+        ..ScanOptions::default()
+    };
     if !a.kinds.is_empty() {
         opts.kinds = a
             .kinds
@@ -105,8 +109,10 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         (p, Some(ch)) => {
             let pol = match p {
                 Some(p) => {
-                    let src = std::fs::read_to_string(p).with_context(|| format!("reading policy {}", p.display()))?;
-                    Policy::with_overrides(&src).with_context(|| format!("policy {}", p.display()))?
+                    let src = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading policy {}", p.display()))?;
+                    Policy::with_overrides(&src)
+                        .with_context(|| format!("policy {}", p.display()))?
                 }
                 None => Policy::default_policy(),
             };
@@ -114,14 +120,19 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         }
         (Some(p), None) => {
             // Validate it anyway: a typo should not wait for the day it matters.
-            let src = std::fs::read_to_string(p).with_context(|| format!("reading policy {}", p.display()))?;
+            let src = std::fs::read_to_string(p)
+                .with_context(|| format!("reading policy {}", p.display()))?;
             Policy::with_overrides(&src).with_context(|| format!("policy {}", p.display()))?;
             None
         }
         (None, None) => None,
     };
     let scanner = Scanner::with(&dict, &opts);
-    let sink = Sink::new(a.format, a.show_values, Box::new(io::BufWriter::new(io::stdout())));
+    let sink = Sink::new(
+        a.format,
+        a.show_values,
+        Box::new(io::BufWriter::new(io::stdout())),
+    );
     let ctx = Ctx {
         scanner: &scanner,
         sink: &sink,
@@ -147,12 +158,16 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     let total: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = (!a.no_progress && io::stderr().is_terminal() && jobs.len() > 1).then(|| {
         let b = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}") {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        ) {
             b.set_style(style);
         }
         b
     });
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(a.threads.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.threads.unwrap_or(0))
+        .build()?;
     pool.install(|| {
         jobs.par_iter().for_each(|j| {
             scan_file(&ctx, &j.path);
@@ -201,23 +216,41 @@ fn collect(p: &Path, follow: bool, jobs: &mut Vec<Job>, ctx: &Ctx<'_>) {
         Err(e) => return error(ctx, &shown, &e.to_string()),
     };
     if meta.is_file() {
-        jobs.push(Job { path: p.to_path_buf(), size: meta.len() });
+        jobs.push(Job {
+            path: p.to_path_buf(),
+            size: meta.len(),
+        });
         return;
     }
     if !meta.is_dir() {
-        return ctx.sink.note(&shown, "not a regular file or directory; not inspected", false);
+        return ctx.sink.note(
+            &shown,
+            "not a regular file or directory; not inspected",
+            false,
+        );
     }
-    for entry in walkdir::WalkDir::new(p).follow_links(follow).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(p)
+        .follow_links(follow)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(e) => {
                 let ft = e.file_type();
                 let shown = e.path().display().to_string();
                 if ft.is_file() {
-                    jobs.push(Job { path: e.path().to_path_buf(), size: e.metadata().map_or(0, |m| m.len()) });
+                    jobs.push(Job {
+                        path: e.path().to_path_buf(),
+                        size: e.metadata().map_or(0, |m| m.len()),
+                    });
                 } else if ft.is_symlink() {
-                    ctx.sink.note(&shown, "symbolic link not followed (use --follow); not inspected", false);
+                    ctx.sink.note(
+                        &shown,
+                        "symbolic link not followed (use --follow); not inspected",
+                        false,
+                    );
                 } else if !ft.is_dir() {
-                    ctx.sink.note(&shown, "not a regular file; not inspected", false);
+                    ctx.sink
+                        .note(&shown, "not a regular file; not inspected", false);
                 }
             }
             Err(e) => {
@@ -225,7 +258,8 @@ fn collect(p: &Path, follow: bool, jobs: &mut Vec<Job>, ctx: &Ctx<'_>) {
                 let msg = if e.loop_ancestor().is_some() {
                     "symbolic link loop; not followed".to_string()
                 } else {
-                    e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string())
                 };
                 error(ctx, &shown, &msg);
             }
@@ -248,11 +282,20 @@ fn scan_file(ctx: &Ctx<'_>, path: &Path) {
 
 fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
     let mut head = Vec::with_capacity(baomi_extract::decode::SNIFF_LEN);
-    if let Err(e) = (&mut r).take(baomi_extract::decode::SNIFF_LEN as u64).read_to_end(&mut head) {
+    if let Err(e) = (&mut r)
+        .take(baomi_extract::decode::SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+    {
         return error(ctx, shown, &e.to_string());
     }
     let encoding = match sniff(&head) {
-        Sniffed::Binary => return ctx.sink.note(shown, "binary file; not inspected (document formats come with the extractor)", false),
+        Sniffed::Binary => {
+            return ctx.sink.note(
+                shown,
+                "binary file; not inspected (document formats come with the extractor)",
+                false,
+            );
+        }
         Sniffed::Text { encoding, .. } => encoding,
     };
     let enc_name = (encoding != Encoding::Utf8).then(|| encoding.name());
@@ -262,7 +305,15 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
     let flush = |batch: &mut Vec<(baomi_inspect::Finding, String, usize, usize, usize)>| {
         let recs: Vec<Record<'_>> = batch
             .iter()
-            .map(|(f, v, s, l, c)| Record { path: shown, finding: f, value: v, start: *s, line: *l, column: *c, encoding: enc_name })
+            .map(|(f, v, s, l, c)| Record {
+                path: shown,
+                finding: f,
+                value: v,
+                start: *s,
+                line: *l,
+                column: *c,
+                encoding: enc_name,
+            })
             .collect();
         ctx.sink.findings(&recs);
         batch.clear();
@@ -290,7 +341,12 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
                 );
             }
             if let Some((pol, ch, aud)) = &ctx.policy {
-                let d = pol.decide(Request { findings: &all, uninspected: false, channel: *ch, audience: *aud });
+                let d = pol.decide(Request {
+                    findings: &all,
+                    uninspected: false,
+                    channel: *ch,
+                    audience: *aud,
+                });
                 ctx.sink.decision(shown, &d, ctx.json);
             }
         }
