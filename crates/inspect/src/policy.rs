@@ -285,7 +285,7 @@ impl Policy {
                 });
             }
         }
-        reasons.sort_by(|a, b| b.action.cmp(&a.action));
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.action));
         Decision {
             action: reasons.first().map_or(Action::Allow, |r| r.action),
             reasons,

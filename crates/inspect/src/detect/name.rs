@@ -16,16 +16,16 @@ const COMPOUND_SURNAMES: &[&str] = &[
 const SURNAMES: &str = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周徐蘇葉莊呂江何蕭羅高潘簡朱鍾彭游詹胡施沈余盧梁趙顏柯翁魏孫戴范方宋鄧杜傅侯曹薛丁卓馬阮董唐溫温藍蔣石古紀姚連馮歐程湯田康姜汪白鄒尤巫鐘黎涂凃龔嚴韓袁金童陸夏柳邵錢伍倪譚于駱熊任甘秦顧毛章史官萬俞雷粘饒辜";
 
 /// Chars that end a name: function words, punctuation, digits.
-const NOT_GIVEN: &str = "的了是在於與及和或等之為被把將對向從以其此該本各每某這那也都又並且而但若如因所已會可能要應須得請由至到給讓使令、，。；：！？「」『』（）()〔〕【】《》〈〉 　\t\r\n,.;:!?-－/／\"'0123456789０１２３４５６７８９";
+const NOT_GIVEN: &str = "的了是在於與及和或等之為被把將對向從以其此該本各每某這那也都又並且而但因所已會能要應須得請由至到給讓使、，。；：！？「」『』（）()〔〕【】《》〈〉 　\t\r\n,.;:!?-－/／\"'0123456789０１２３４５６７８９";
 
 /// Words that follow a name and are not part of it (王明表示 is 王明 + 表示).
 const AFTER_NAME: &[&str] = &[
-    "先生", "女士", "小姐", "君", "表示", "指出", "陳述", "陳情", "反映", "檢舉", "申訴", "稱",
-    "說", "認為", "主張", "說明", "提出", "居住", "住", "身分", "電話", "地址", "同學", "老師",
-    "醫師", "律師", "議員", "委員", "科長", "來函", "來電", "於", "等", "之", "的", "及", "與",
-    "和", "為", "在", "向", "因", "所", "已", "曾", "並", "對", "就", "以", "到", "是", "了", "請",
-    "係", "則", "即", "乃", "將", "要", "欲", "擬", "涉", "遭", "被", "因", "自", "亦", "均", "皆",
-    "再", "又", "則", "者",
+    "先生", "女士", "小姐", "表示", "指出", "陳述", "陳情", "反映", "檢舉", "申訴", "稱", "說",
+    "認為", "主張", "說明", "提出", "居住", "住", "身分", "電話", "地址", "同學", "老師", "醫師",
+    "律師", "議員", "委員", "科長", "來函", "來電", "於", "等", "之", "的", "及", "與", "和", "為",
+    "在", "向", "因", "所", "已", "曾", "並", "對", "就", "以", "到", "是", "了", "請", "係", "則",
+    "即", "乃", "將", "要", "欲", "擬", "涉", "遭", "被", "因", "自", "亦", "均", "皆", "再", "又",
+    "則", "者",
 ];
 
 /// Words that start with a surname char but are not names.
@@ -75,6 +75,8 @@ pub(crate) const BEFORE_NAME: &[(&str, Option<Context>)] = &[
     ("委員", None),
     ("承辦人", None),
     ("聯絡人", None),
+    ("聯絡窗口", None),
+    ("窗口", None),
     ("負責人", None),
     ("被害人", None),
     ("嫌疑人", None),
@@ -158,14 +160,20 @@ fn name_at(t: &str) -> Option<usize> {
         len += g2.len_utf8();
     }
     let name = &t[..len];
-    let first_two_end = sl + g1.len_utf8();
-    if NON_NAMES
+    if NON_NAMES.iter().any(|w| name.starts_with(w)) {
+        // 黃金建、 or 王國芬　: a full three-char name closed by a separator is a name even when its
+        // first two chars spell a word; 陳述， (two chars) never is.
+        let closed = [
+            "、", "，", "。", "；", "\n", " ", "　", "（", "(", "先生", "女士", "小姐",
+        ]
         .iter()
-        .any(|w| name == *w || t[..first_two_end] == **w || name.starts_with(w))
-    {
-        return None;
+        .any(|e| t[len..].starts_with(e))
+            || t.len() == len;
+        let single_surname = sl == name.chars().next().map_or(0, char::len_utf8);
+        if !(closed && name.chars().count() == 3 && single_surname) {
+            return None;
+        }
     }
-    // A single given char right before a long run of Han is more likely a word than a name.
     Some(len)
 }
 
