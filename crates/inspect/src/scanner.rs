@@ -4,7 +4,7 @@ use crate::detect::keyword::{Dictionary, KeywordMatcher};
 use crate::detect::{address, marking::MarkingDetector, name, token::TokenDetectors};
 use crate::finding::{Context, Finding, Kind};
 use crate::fold::Folded;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind, packed};
 
 /// What a CJK trigger word starts.
 #[derive(Clone, Copy)]
@@ -12,8 +12,47 @@ enum Role {
     Address,
     Marking,
     NameAfter(Option<Context>),
+    PersonRole,
     Title,
     NameAfterAndTitle,
+}
+
+/// A trigger word found in the text.
+struct Hit {
+    pattern: usize,
+    start: usize,
+    end: usize,
+}
+
+/// The CJK trigger words. With few enough words, the packed (Teddy, SIMD) searcher runs alone and
+/// verifies its candidates itself; a full Aho-Corasick automaton is the fallback.
+enum Triggers {
+    None,
+    Packed(packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Triggers {
+    fn new(pats: &[&str]) -> Triggers {
+        if pats.is_empty() {
+            return Triggers::None;
+        }
+        let packed = packed::Config::new().match_kind(packed::MatchKind::LeftmostLongest).builder().extend(pats).build();
+        match packed {
+            Some(p) => Triggers::Packed(p),
+            None => Triggers::Automaton(
+                AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(pats).expect("built-in trigger words"),
+            ),
+        }
+    }
+
+    fn find_all(&self, text: &str, out: &mut Vec<Hit>) {
+        match self {
+            Triggers::None => {}
+            Triggers::Packed(p) => out.extend(p.find_iter(text).map(|m| Hit { pattern: m.pattern().as_usize(), start: m.start(), end: m.end() })),
+            Triggers::Automaton(a) => out.extend(a.find_iter(text).map(|m| Hit { pattern: m.pattern().as_usize(), start: m.start(), end: m.end() })),
+        }
+    }
 }
 
 /// Which kinds to look for.
@@ -38,7 +77,7 @@ impl Default for ScanOptions {
 pub struct Scanner {
     tokens: TokenDetectors,
     markings: MarkingDetector,
-    cjk: AhoCorasick,
+    cjk: Triggers,
     roles: Vec<Role>,
     keywords: Option<KeywordMatcher>,
     enabled: [bool; Kind::ALL.len()],
@@ -68,13 +107,11 @@ impl Scanner {
             roles.push(Role::Marking);
         }
         if enabled[Kind::PersonName as usize] {
-            for (w, ctx) in name::BEFORE_NAME {
+            pats.push("人");
+            roles.push(Role::PersonRole);
+            for w in name::BEFORE_NAME {
                 pats.push(w);
-                roles.push(if name::AFTER_TITLE.contains(w) {
-                    Role::NameAfterAndTitle
-                } else {
-                    Role::NameAfter(*ctx)
-                });
+                roles.push(if name::AFTER_TITLE.contains(w) { Role::NameAfterAndTitle } else { Role::NameAfter(None) });
             }
             for w in name::AFTER_TITLE {
                 if !pats.contains(w) {
@@ -83,10 +120,7 @@ impl Scanner {
                 }
             }
         }
-        let cjk = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&pats)
-            .expect("built-in trigger words");
+        let cjk = Triggers::new(&pats);
         Scanner {
             tokens: TokenDetectors::new(),
             markings: MarkingDetector::new(),
@@ -117,33 +151,42 @@ impl Scanner {
         let mut marked_to = 0;
         let mut addr_to = 0;
         let mut names_to = 0;
-        for m in self.cjk.find_iter(text) {
-            match self.roles[m.pattern().as_usize()] {
+        let mut hits = Vec::new();
+        self.cjk.find_all(text, &mut hits);
+        for m in hits {
+            match self.roles[m.pattern] {
                 Role::Address => {
-                    if m.start() >= addr_to
-                        && let Some(f) = address::at(text, m.start(), &mut folded)
+                    if m.start >= addr_to
+                        && let Some(f) = address::at(text, m.start, &mut folded)
                     {
                         addr_to = f.end;
                         out.push(f);
                     }
                 }
                 Role::Marking => {
-                    if m.start() >= marked_to {
-                        marked_to = self.markings.at(text, m.start(), &mut folded, out);
+                    if m.start >= marked_to {
+                        marked_to = self.markings.at(text, m.start, &mut folded, out);
+                    }
+                }
+                Role::PersonRole => {
+                    if m.start >= names_to
+                        && let Some(ctx) = name::person_role(text, m.start)
+                    {
+                        names_to = name::after_context(text, m.end, ctx, out);
                     }
                 }
                 Role::NameAfter(ctx) => {
-                    if m.start() >= names_to {
-                        names_to = name::after_context(text, m.end(), ctx, out);
+                    if m.start >= names_to {
+                        names_to = name::after_context(text, m.end, ctx, out);
                     }
                 }
                 Role::NameAfterAndTitle => {
-                    name::before_title(text, m.start(), &text[m.start()..m.end()], out);
-                    if m.start() >= names_to {
-                        names_to = name::after_context(text, m.end(), None, out);
+                    name::before_title(text, m.start, &text[m.start..m.end], out);
+                    if m.start >= names_to {
+                        names_to = name::after_context(text, m.end, None, out);
                     }
                 }
-                Role::Title => name::before_title(text, m.start(), &text[m.start()..m.end()], out),
+                Role::Title => name::before_title(text, m.start, &text[m.start..m.end], out),
             }
         }
         if let Some(k) = &self.keywords {

@@ -4,7 +4,7 @@
 
 use crate::finding::{Finding, Kind};
 use crate::fold::Folded;
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use std::sync::LazyLock;
 
 /// How far before 號 an address may start, in chars.
@@ -71,10 +71,10 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         cities = alt(&mut cities),
         districts = alt(&mut districts),
     );
-    Patterns {
-        unanchored: Regex::new(&body).expect("address pattern"),
-        anchored: Regex::new(&format!("^(?:{body})")).expect("address pattern"),
-    }
+    // A roomy lazy-DFA cache: the township alternation makes many states, and a cache that keeps
+    // filling up would rebuild them on every 號.
+    let build = |p: &str| RegexBuilder::new(p).dfa_size_limit(32 << 20).build().expect("address pattern");
+    Patterns { unanchored: build(&body), anchored: build(&format!("^(?:{body})")) }
 });
 
 /// Splits a (folded) address into its parts; `None` if it is not an address.
@@ -113,6 +113,10 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
         }
         end = hao + '號'.len_utf8() + i + c.len_utf8();
     }
+    // Most 號 in official prose end a document or case number: no place word, no address.
+    if !text[start..hao].chars().any(|c| "縣市區鄉鎮村里鄰路街道巷弄".contains(c)) {
+        return None;
+    }
     folded.fold(text, start, end);
     let t = folded.text();
     let hao_f = (0..t.len()).find(|&i| folded.orig(i) == hao)?;
@@ -135,13 +139,18 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
     }
     let m = PATTERNS.anchored.find(&t[s..])?;
     let e = s + m.end();
-    let p = parts(&t[s..e])?;
-    let conf = if p.city_end.is_some() || p.district_end.is_some() {
+    // An address names a place before its number; 第3號 and 文號 do not. Checked on chars rather
+    // than capture groups: captures need the slow engines, and this runs on every 號.
+    let head = &t[s..e];
+    let has = |set: &str| head.chars().any(|c| set.contains(c));
+    let conf = if has("縣市區鄉鎮") {
         0.95
-    } else if p.village_end.is_some() {
+    } else if has("村里鄰") {
         0.9
-    } else {
+    } else if has("路街道") {
         0.8
+    } else {
+        return None;
     };
     Some(Finding::new(
         Kind::Address,

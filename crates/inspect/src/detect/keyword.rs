@@ -97,7 +97,6 @@ impl KeywordMatcher {
         }
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(true)
             .build(&pats)
             .ok()?;
         Some(KeywordMatcher {
@@ -117,7 +116,9 @@ impl KeywordMatcher {
     }
 }
 
-/// Spellings of a term: each 台/臺 either way, ASCII all half- or all full-width.
+/// Spellings of a term: each 台/臺 either way, ASCII as written, upper- or lower-case, half- or
+/// full-width. Spelled out rather than searched case-insensitively: that would turn off the
+/// SIMD prefilter for every dictionary, including the all-Chinese ones.
 fn variants(term: &str) -> Vec<String> {
     let base = fold_str(term);
     let mut out: Vec<String> = vec![String::new()];
@@ -132,10 +133,15 @@ fn variants(term: &str) -> Vec<String> {
                 .collect();
         }
     }
+    let cased: Vec<String> = out
+        .iter()
+        .filter(|s| s.chars().any(|c| c.is_ascii_alphabetic()))
+        .flat_map(|s| [s.to_ascii_uppercase(), s.to_ascii_lowercase()])
+        .collect();
+    out.extend(cased);
     let widened: Vec<String> = out
         .iter()
         .filter(|s| s.chars().any(|c| c.is_ascii_graphic()))
-        .flat_map(|s| [s.clone(), s.to_ascii_uppercase(), s.to_ascii_lowercase()])
         .map(|s| {
             s.chars()
                 .map(|c| {

@@ -61,64 +61,55 @@ const NON_NAMES: &[&str] = &[
     "林口", "林園", "林內", "林邊", "江西", "周期", "高鐵", "金山", "石門", "田中", "田尾", "田寮",
 ];
 
-/// Contexts after which a name follows, with the context they give.
-pub(crate) const BEFORE_NAME: &[(&str, Option<Context>)] = &[
-    ("陳情人", Some(Context::Complainant)),
-    ("檢舉人", Some(Context::Complainant)),
-    ("申訴人", Some(Context::Complainant)),
-    ("告發人", Some(Context::Complainant)),
-    ("告訴人", Some(Context::Complainant)),
-    ("舉發人", Some(Context::Complainant)),
-    ("申請人", None),
-    ("當事人", None),
-    ("姓名", None),
-    ("委員", None),
-    ("承辦人", None),
-    ("聯絡人", None),
-    ("聯絡窗口", None),
-    ("窗口", None),
-    ("負責人", None),
-    ("被害人", None),
-    ("嫌疑人", None),
-    ("關係人", None),
-    ("代理人", None),
-    ("受訪者", None),
-    ("房東", None),
-    ("房客", None),
-    ("承租人", None),
-    ("出租人", None),
-    ("證人", None),
-    ("借款人", None),
-    ("債務人", None),
-    ("債權人", None),
-    ("義務人", None),
-    ("收件人", None),
-    ("寄件人", None),
-    ("受款人", None),
-    ("經辦人", None),
-    ("填表人", None),
-    ("立書人", None),
-    ("主席", None),
-    ("紀錄", None),
-    ("記錄", None),
-    ("出席", None),
-    ("列席", None),
-    ("科長", None),
-    ("課長", None),
-    ("主任", None),
-    ("局長", None),
-    ("處長", None),
-    ("組長", None),
-    ("隊長", None),
-    ("所長", None),
-    ("專員", None),
-    ("科員", None),
-    ("技士", None),
-    ("秘書", None),
-    ("員警", None),
-    ("警員", None),
-    ("巡佐", None),
-    ("同仁", None),
+/// Role words ending in 人 after which a name follows (陳情人王小明), as the text before 人.
+/// They share one trigger, 人, verified by looking back: fewer trigger words keep the
+/// Aho-Corasick prefilter (Teddy) in play.
+pub(crate) const PERSON_ROLES: &[(&str, Option<Context>)] = &[
+    ("陳情", Some(Context::Complainant)),
+    ("檢舉", Some(Context::Complainant)),
+    ("申訴", Some(Context::Complainant)),
+    ("告發", Some(Context::Complainant)),
+    ("告訴", Some(Context::Complainant)),
+    ("舉發", Some(Context::Complainant)),
+    ("申請", None),
+    ("當事", None),
+    ("承辦", None),
+    ("聯絡", None),
+    ("負責", None),
+    ("被害", None),
+    ("嫌疑", None),
+    ("關係", None),
+    ("代理", None),
+    ("承租", None),
+    ("出租", None),
+    ("證", None),
+    ("借款", None),
+    ("債務", None),
+    ("債權", None),
+    ("義務", None),
+    ("收件", None),
+    ("寄件", None),
+    ("受款", None),
+    ("經辦", None),
+    ("填表", None),
+    ("立書", None),
+];
+
+/// The role before the 人 at byte `pos`, if it is one of [`PERSON_ROLES`].
+pub(crate) fn person_role(text: &str, pos: usize) -> Option<Option<Context>> {
+    let before = &text[..pos];
+    // 人 is common; most are 人員, 個人, 本人: look at one char before trying the list.
+    let last = before.chars().next_back()?;
+    if !"情舉訴發請事辦絡責害疑係理租證款務權件表書".contains(last) {
+        return None;
+    }
+    PERSON_ROLES.iter().find(|(w, _)| before.ends_with(w)).map(|(_, c)| *c)
+}
+
+/// Other words after which a name follows; the titles among them also follow names.
+pub(crate) const BEFORE_NAME: &[&str] = &[
+    "姓名", "委員", "主席", "紀錄", "記錄", "出席", "列席", "聯絡窗口", "受訪者", "房東", "房客", "科長", "課長",
+    "主任", "局長", "處長", "組長", "隊長", "所長", "專員", "科員", "技士", "秘書", "員警", "警員", "巡佐",
 ];
 
 /// Titles that follow a name (王小明先生).
@@ -317,16 +308,12 @@ mod tests {
     use super::*;
 
     fn names(text: &str) -> Vec<&str> {
-        let mut out = vec![];
-        for (ctx, c) in BEFORE_NAME {
-            let mut from = 0;
-            while let Some(i) = text[from..].find(ctx) {
-                let p = from + i + ctx.len();
-                after_context(text, p, *c, &mut out);
-                from = p;
-            }
-        }
-        out.iter().map(|f| &text[f.start..f.end]).collect()
+        crate::Scanner::new()
+            .scan(text)
+            .into_iter()
+            .filter(|f| f.kind == crate::Kind::PersonName)
+            .map(|f| &text[f.start..f.end])
+            .collect()
     }
 
     #[test]
