@@ -24,6 +24,13 @@ fn throughput(name: &str, scanner: &Scanner, text: &str) {
 }
 
 fn main() {
+    if let Ok(only) = std::env::var("BENCH_ONLY_NAMES") {
+        let _ = only;
+        let sparse = prose::corpus(2, 64 << 20);
+        let s = Scanner::with(&Dictionary::default(), &ScanOptions { kinds: vec![baomi_inspect::Kind::PersonName], min_confidence: 0.0 });
+        for _ in 0..5 { black_box(s.scan(&sparse)); }
+        return;
+    }
     let scanner = Scanner::with(&Dictionary::parse(DICTIONARY).unwrap(), &ScanOptions::default());
     let dense: String = generate(1, 40_000).iter().map(|d| d.text.as_str()).collect::<Vec<_>>().join("\n");
     let sparse = prose::corpus(2, 64 << 20);

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod checksum;
+mod cjk;
 mod detect;
 mod finding;
 pub mod fold;

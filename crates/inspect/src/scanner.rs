@@ -4,7 +4,8 @@ use crate::detect::keyword::{Dictionary, KeywordMatcher};
 use crate::detect::{address, marking::MarkingDetector, name, token::TokenDetectors};
 use crate::finding::{Context, Finding, Kind};
 use crate::fold::Folded;
-use aho_corasick::{AhoCorasick, MatchKind, packed};
+use crate::cjk::{Hit, WordSet};
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// What a CJK trigger word starts.
 #[derive(Clone, Copy)]
@@ -17,18 +18,11 @@ enum Role {
     NameAfterAndTitle,
 }
 
-/// A trigger word found in the text.
-struct Hit {
-    pattern: usize,
-    start: usize,
-    end: usize,
-}
-
-/// The CJK trigger words. With few enough words, the packed (Teddy, SIMD) searcher runs alone and
-/// verifies its candidates itself; a full Aho-Corasick automaton is the fallback.
+/// The CJK trigger words: a bitmap of first characters (see `cjk`), or an Aho-Corasick automaton
+/// if some word does not start with a CJK character.
 enum Triggers {
     None,
-    Packed(packed::Searcher),
+    Words(WordSet),
     Automaton(AhoCorasick),
 }
 
@@ -37,9 +31,8 @@ impl Triggers {
         if pats.is_empty() {
             return Triggers::None;
         }
-        let packed = packed::Config::new().match_kind(packed::MatchKind::LeftmostLongest).builder().extend(pats).build();
-        match packed {
-            Some(p) => Triggers::Packed(p),
+        match WordSet::new(pats) {
+            Some(w) => Triggers::Words(w),
             None => Triggers::Automaton(
                 AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(pats).expect("built-in trigger words"),
             ),
@@ -49,7 +42,7 @@ impl Triggers {
     fn find_all(&self, text: &str, out: &mut Vec<Hit>) {
         match self {
             Triggers::None => {}
-            Triggers::Packed(p) => out.extend(p.find_iter(text).map(|m| Hit { pattern: m.pattern().as_usize(), start: m.start(), end: m.end() })),
+            Triggers::Words(w) => w.find_all(text, out),
             Triggers::Automaton(a) => out.extend(a.find_iter(text).map(|m| Hit { pattern: m.pattern().as_usize(), start: m.start(), end: m.end() })),
         }
     }
