@@ -20,19 +20,38 @@ fn throughput(name: &str, scanner: &Scanner, text: &str) {
     runs.remove(0);
     runs.sort_by(f64::total_cmp);
     let med = runs[runs.len() / 2];
-    println!("| {name} | {:.1} | {n} | {:.0} |", text.len() as f64 / 1e6, text.len() as f64 / med / 1e6);
+    println!(
+        "| {name} | {:.1} | {n} | {:.0} |",
+        text.len() as f64 / 1e6,
+        text.len() as f64 / med / 1e6
+    );
 }
 
 fn main() {
     if let Ok(only) = std::env::var("BENCH_ONLY_NAMES") {
         let _ = only;
         let sparse = prose::corpus(2, 64 << 20);
-        let s = Scanner::with(&Dictionary::default(), &ScanOptions { kinds: vec![baomi_inspect::Kind::PersonName], min_confidence: 0.0 });
-        for _ in 0..5 { black_box(s.scan(&sparse)); }
+        let s = Scanner::with(
+            &Dictionary::default(),
+            &ScanOptions {
+                kinds: vec![baomi_inspect::Kind::PersonName],
+                min_confidence: 0.0,
+            },
+        );
+        for _ in 0..5 {
+            black_box(s.scan(&sparse));
+        }
         return;
     }
-    let scanner = Scanner::with(&Dictionary::parse(DICTIONARY).unwrap(), &ScanOptions::default());
-    let dense: String = generate(1, 40_000).iter().map(|d| d.text.as_str()).collect::<Vec<_>>().join("\n");
+    let scanner = Scanner::with(
+        &Dictionary::parse(DICTIONARY).unwrap(),
+        &ScanOptions::default(),
+    );
+    let dense: String = generate(1, 40_000)
+        .iter()
+        .map(|d| d.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     let sparse = prose::corpus(2, 64 << 20);
     println!("| text | MB | findings | MB/s (1 core, median of 7) |");
     println!("|---|---:|---:|---:|");
@@ -40,13 +59,30 @@ fn main() {
     throughput("dense forms (every line planted)", &scanner, &dense);
     use baomi_inspect::Kind;
     let groups: [(&str, &[Kind]); 4] = [
-        ("prose: digit-anchored kinds only", &[Kind::TwNationalId, Kind::TwResidentId, Kind::TwBusinessId, Kind::Phone, Kind::Email, Kind::PaymentCard, Kind::LicensePlate]),
+        (
+            "prose: digit-anchored kinds only",
+            &[
+                Kind::TwNationalId,
+                Kind::TwResidentId,
+                Kind::TwBusinessId,
+                Kind::Phone,
+                Kind::Email,
+                Kind::PaymentCard,
+                Kind::LicensePlate,
+            ],
+        ),
         ("prose: address only", &[Kind::Address]),
         ("prose: names only", &[Kind::PersonName]),
         ("prose: classification only", &[Kind::Classification]),
     ];
     for (name, kinds) in groups {
-        let s = Scanner::with(&Dictionary::default(), &ScanOptions { kinds: kinds.to_vec(), min_confidence: 0.0 });
+        let s = Scanner::with(
+            &Dictionary::default(),
+            &ScanOptions {
+                kinds: kinds.to_vec(),
+                min_confidence: 0.0,
+            },
+        );
         throughput(name, &s, &sparse);
     }
 
@@ -75,5 +111,11 @@ fn main() {
     println!();
     println!("| 4 KiB message | p50 µs | p99 µs | p99.9 µs | max µs | target p99 |");
     println!("|---|---:|---:|---:|---:|---:|");
-    println!("| scan_into | {:.1} | {:.1} | {:.1} | {:.1} | 50 |", q(0.5), q(0.99), q(0.999), q(1.0));
+    println!(
+        "| scan_into | {:.1} | {:.1} | {:.1} | {:.1} | 50 |",
+        q(0.5),
+        q(0.99),
+        q(0.999),
+        q(1.0)
+    );
 }

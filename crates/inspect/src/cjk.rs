@@ -45,7 +45,11 @@ impl WordSet {
         for v in &mut lists {
             v.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         }
-        Some(WordSet { first, slot, words: lists })
+        Some(WordSet {
+            first,
+            slot,
+            words: lists,
+        })
     }
 
     /// Every non-overlapping occurrence, leftmost first, the longest word at a position.
@@ -64,12 +68,26 @@ impl WordSet {
                 i += 4;
                 continue;
             }
-            let cp = ((b0 as u32 & 0x0F) << 12) | ((hay[i + 1] as u32 & 0x3F) << 6) | (hay[i + 2] as u32 & 0x3F);
+            let cp = ((b0 as u32 & 0x0F) << 12)
+                | ((hay[i + 1] as u32 & 0x3F) << 6)
+                | (hay[i + 2] as u32 & 0x3F);
             if self.first[(cp >> 6) as usize] & (1 << (cp & 63)) != 0
                 && let Some((w, p)) =
-                    self.words[self.slot[cp as usize] as usize - 1].iter().find(|(w, _)| hay[i..].starts_with(w))
+                    self.words[self.slot[cp as usize] as usize - 1]
+                        .iter()
+                        .find(|(w, _)| {
+                            i + w.len() <= n
+                                && hay[i + 3..i + w.len()]
+                                    .iter()
+                                    .zip(&w[3..])
+                                    .all(|(a, b)| a == b)
+                        })
             {
-                out.push(Hit { pattern: *p, start: i, end: i + w.len() });
+                out.push(Hit {
+                    pattern: *p,
+                    start: i,
+                    end: i + w.len(),
+                });
                 i += w.len();
                 continue;
             }

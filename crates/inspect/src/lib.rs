@@ -18,6 +18,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod charset;
 pub mod checksum;
 mod cjk;
 mod detect;

@@ -1,10 +1,10 @@
 //! The scanner: runs every detector over a text and resolves overlaps.
 
+use crate::cjk::{Hit, WordSet};
 use crate::detect::keyword::{Dictionary, KeywordMatcher};
 use crate::detect::{address, marking::MarkingDetector, name, token::TokenDetectors};
 use crate::finding::{Context, Finding, Kind};
 use crate::fold::Folded;
-use crate::cjk::{Hit, WordSet};
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// What a CJK trigger word starts.
@@ -34,7 +34,10 @@ impl Triggers {
         match WordSet::new(pats) {
             Some(w) => Triggers::Words(w),
             None => Triggers::Automaton(
-                AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(pats).expect("built-in trigger words"),
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(pats)
+                    .expect("built-in trigger words"),
             ),
         }
     }
@@ -43,7 +46,11 @@ impl Triggers {
         match self {
             Triggers::None => {}
             Triggers::Words(w) => w.find_all(text, out),
-            Triggers::Automaton(a) => out.extend(a.find_iter(text).map(|m| Hit { pattern: m.pattern().as_usize(), start: m.start(), end: m.end() })),
+            Triggers::Automaton(a) => out.extend(a.find_iter(text).map(|m| Hit {
+                pattern: m.pattern().as_usize(),
+                start: m.start(),
+                end: m.end(),
+            })),
         }
     }
 }
@@ -104,7 +111,11 @@ impl Scanner {
             roles.push(Role::PersonRole);
             for w in name::BEFORE_NAME {
                 pats.push(w);
-                roles.push(if name::AFTER_TITLE.contains(w) { Role::NameAfterAndTitle } else { Role::NameAfter(None) });
+                roles.push(if name::AFTER_TITLE.contains(w) {
+                    Role::NameAfterAndTitle
+                } else {
+                    Role::NameAfter(None)
+                });
             }
             for w in name::AFTER_TITLE {
                 if !pats.contains(w) {

@@ -9,7 +9,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
 }
 
 fn main() -> std::io::Result<()> {
@@ -57,6 +60,10 @@ fn main() -> std::io::Result<()> {
             writeln!(f, "{}", serde_json::to_string(&d).expect("serialisable"))?;
         }
     }
-    eprintln!("wrote {file_no} files, {:.1} MB, to {}", written as f64 / 1048576.0, out.display());
+    eprintln!(
+        "wrote {file_no} files, {:.1} MB, to {}",
+        written as f64 / 1048576.0,
+        out.display()
+    );
     Ok(())
 }

@@ -73,8 +73,16 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     );
     // A roomy lazy-DFA cache: the township alternation makes many states, and a cache that keeps
     // filling up would rebuild them on every 號.
-    let build = |p: &str| RegexBuilder::new(p).dfa_size_limit(32 << 20).build().expect("address pattern");
-    Patterns { unanchored: build(&body), anchored: build(&format!("^(?:{body})")) }
+    let build = |p: &str| {
+        RegexBuilder::new(p)
+            .dfa_size_limit(32 << 20)
+            .build()
+            .expect("address pattern")
+    };
+    Patterns {
+        unanchored: build(&body),
+        anchored: build(&format!("^(?:{body})")),
+    }
 });
 
 /// Splits a (folded) address into its parts; `None` if it is not an address.
@@ -114,7 +122,10 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
         end = hao + '號'.len_utf8() + i + c.len_utf8();
     }
     // Most 號 in official prose end a document or case number: no place word, no address.
-    if !text[start..hao].chars().any(|c| "縣市區鄉鎮村里鄰路街道巷弄".contains(c)) {
+    if !text[start..hao]
+        .chars()
+        .any(|c| "縣市區鄉鎮村里鄰路街道巷弄".contains(c))
+    {
         return None;
     }
     folded.fold(text, start, end);

@@ -4,7 +4,37 @@
 //! Precision first: a surname char alone proves nothing (陳述, 林業, 張貼 are words), so a name is
 //! only taken where context says a person is meant, and known words are refused.
 
+use crate::charset::CharSet;
 use crate::finding::{Context, Finding, Kind};
+use std::sync::LazyLock;
+
+/// The lists below, as sets for the hot path.
+struct Sets {
+    surnames: CharSet,
+    not_given: CharSet,
+    /// First chars of [`AFTER_NAME`] words.
+    after_first: CharSet,
+    /// [`NON_NAMES`], sorted for binary search.
+    non_names: Vec<&'static str>,
+}
+
+static SETS: LazyLock<Sets> = LazyLock::new(|| {
+    let mut non_names = NON_NAMES.to_vec();
+    non_names.sort_unstable();
+    non_names.dedup();
+    Sets {
+        surnames: CharSet::of(SURNAMES.chars()),
+        not_given: CharSet::of(NOT_GIVEN.chars()),
+        after_first: CharSet::of(AFTER_NAME.iter().filter_map(|w| w.chars().next())),
+        non_names,
+    }
+});
+
+/// Whether `t` starts with a word of [`NON_NAMES`] (all of them are two chars).
+fn starts_with_non_name(t: &str) -> bool {
+    let two = t.char_indices().nth(2).map_or(t.len(), |(i, _)| i);
+    SETS.non_names.binary_search(&&t[..two]).is_ok()
+}
 
 /// Compound surnames, checked before single ones.
 const COMPOUND_SURNAMES: &[&str] = &[
@@ -103,13 +133,40 @@ pub(crate) fn person_role(text: &str, pos: usize) -> Option<Option<Context>> {
     if !"情舉訴發請事辦絡責害疑係理租證款務權件表書".contains(last) {
         return None;
     }
-    PERSON_ROLES.iter().find(|(w, _)| before.ends_with(w)).map(|(_, c)| *c)
+    PERSON_ROLES
+        .iter()
+        .find(|(w, _)| before.ends_with(w))
+        .map(|(_, c)| *c)
 }
 
 /// Other words after which a name follows; the titles among them also follow names.
 pub(crate) const BEFORE_NAME: &[&str] = &[
-    "姓名", "委員", "主席", "紀錄", "記錄", "出席", "列席", "聯絡窗口", "受訪者", "房東", "房客", "科長", "課長",
-    "主任", "局長", "處長", "組長", "隊長", "所長", "專員", "科員", "技士", "秘書", "員警", "警員", "巡佐",
+    "姓名",
+    "委員",
+    "主席",
+    "紀錄",
+    "記錄",
+    "出席",
+    "列席",
+    "聯絡窗口",
+    "受訪者",
+    "房東",
+    "房客",
+    "科長",
+    "課長",
+    "主任",
+    "局長",
+    "處長",
+    "組長",
+    "隊長",
+    "所長",
+    "專員",
+    "科員",
+    "技士",
+    "秘書",
+    "員警",
+    "警員",
+    "巡佐",
 ];
 
 /// Titles that follow a name (王小明先生).
@@ -124,7 +181,7 @@ fn is_han(c: char) -> bool {
 }
 
 fn given_ok(c: char) -> bool {
-    is_han(c) && !NOT_GIVEN.contains(c)
+    is_han(c) && !SETS.not_given.has(c)
 }
 
 /// Length in bytes of the surname at the start of `t`.
@@ -133,7 +190,7 @@ pub(crate) fn surname_len(t: &str) -> Option<usize> {
         return Some(s.len());
     }
     let c = t.chars().next()?;
-    SURNAMES.contains(c).then_some(c.len_utf8())
+    SETS.surnames.has(c).then_some(c.len_utf8())
 }
 
 /// A name starting exactly at the start of `t`: its byte length.
@@ -146,12 +203,12 @@ fn name_at(t: &str) -> Option<usize> {
     let mut len = sl + g1.len_utf8();
     if let Some(g2) = after1.chars().next()
         && given_ok(g2)
-        && !AFTER_NAME.iter().any(|w| after1.starts_with(w))
+        && !(SETS.after_first.has(g2) && AFTER_NAME.iter().any(|w| after1.starts_with(w)))
     {
         len += g2.len_utf8();
     }
     let name = &t[..len];
-    if NON_NAMES.iter().any(|w| name.starts_with(w)) {
+    if starts_with_non_name(name) {
         // 黃金建、 or 王國芬　: a full three-char name closed by a separator is a name even when its
         // first two chars spell a word; 陳述， (two chars) never is.
         let closed = [
@@ -174,9 +231,7 @@ fn is_whole_name(t: &str) -> bool {
         return false;
     };
     let given: Vec<char> = t[sl..].chars().collect();
-    (1..=2).contains(&given.len())
-        && given.iter().all(|c| given_ok(*c))
-        && !NON_NAMES.iter().any(|w| t.starts_with(w))
+    (1..=2).contains(&given.len()) && given.iter().all(|c| given_ok(*c)) && !starts_with_non_name(t)
 }
 
 /// Skips separators between a context word and the name: `：`, spaces, `為`.
