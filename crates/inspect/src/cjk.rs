@@ -5,6 +5,10 @@
 //! the three UTF-8 bytes collide constantly and leave a verification every few characters. Here
 //! each 3-byte character is decoded and tested against a bitmap of first characters (8 KiB, stays
 //! in L1); only a hit compares the words that start with that character, longest first.
+//!
+//! On x86_64 with AVX2, a SIMD filter runs first: for 32 positions at once it tests two 8-bit
+//! hashes of each 3-byte character against two 256-bit bitmaps (a two-hash Bloom filter, looked up
+//! with `vpshufb`), so that the scalar check above only sees the ~2% of characters that pass.
 
 /// A compiled set of words that each start with a 3-byte UTF-8 character.
 pub(crate) struct WordSet {
@@ -14,6 +18,9 @@ pub(crate) struct WordSet {
     slot: Box<[u8]>,
     /// Per slot, the words starting with that code point, longest first: (word bytes, word index).
     words: Vec<Vec<(Box<[u8]>, usize)>>,
+    /// The two Bloom bitmaps of the SIMD filter, if the CPU has AVX2.
+    #[cfg(target_arch = "x86_64")]
+    bloom: Option<simd::Bloom>,
 }
 
 /// A word found: its index in the list given to [`WordSet::new`] and its byte span.
@@ -46,6 +53,8 @@ impl WordSet {
             v.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         }
         Some(WordSet {
+            #[cfg(target_arch = "x86_64")]
+            bloom: simd::Bloom::new(words.iter().filter_map(|w| w.chars().next())),
             first,
             slot,
             words: lists,
@@ -55,8 +64,63 @@ impl WordSet {
     /// Every non-overlapping occurrence, leftmost first, the longest word at a position.
     pub fn find_all(&self, text: &str, out: &mut Vec<Hit>) {
         let hay = text.as_bytes();
+        #[cfg(target_arch = "x86_64")]
+        if let Some(bloom) = &self.bloom {
+            let mut next = 0;
+            // SAFETY: `bloom` exists only if AVX2 was detected at run time.
+            let done = unsafe {
+                bloom.candidates(hay, |i| {
+                    if i >= next
+                        && let Some(h) = self.word_at(hay, i)
+                    {
+                        next = h.end;
+                        out.push(h);
+                    }
+                })
+            };
+            self.scalar(hay, done.max(next), out);
+            return;
+        }
+        self.scalar(hay, 0, out);
+    }
+
+    /// The longest word at byte `i`, a char boundary.
+    #[inline]
+    fn word_at(&self, hay: &[u8], i: usize) -> Option<Hit> {
         let n = hay.len();
-        let mut i = 0;
+        let b0 = hay[i];
+        if !(0xE0..0xF0).contains(&b0) || i + 3 > n {
+            return None;
+        }
+        let cp = ((b0 as u32 & 0x0F) << 12)
+            | ((hay[i + 1] as u32 & 0x3F) << 6)
+            | (hay[i + 2] as u32 & 0x3F);
+        if self.first[(cp >> 6) as usize] & (1 << (cp & 63)) == 0 {
+            return None;
+        }
+        let (w, p) = self.words[self.slot[cp as usize] as usize - 1]
+            .iter()
+            .find(|(w, _)| {
+                i + w.len() <= n
+                    && hay[i + 3..i + w.len()]
+                        .iter()
+                        .zip(&w[3..])
+                        .all(|(a, b)| a == b)
+            })?;
+        Some(Hit {
+            pattern: *p,
+            start: i,
+            end: i + w.len(),
+        })
+    }
+
+    fn scalar(&self, hay: &[u8], from: usize, out: &mut Vec<Hit>) {
+        let n = hay.len();
+        let mut i = from;
+        // `from` may sit inside a char: step to the next boundary.
+        while i < n && (hay[i] & 0xC0) == 0x80 {
+            i += 1;
+        }
         while i + 3 <= n {
             let b0 = hay[i];
             if b0 < 0xE0 {
@@ -68,30 +132,127 @@ impl WordSet {
                 i += 4;
                 continue;
             }
-            let cp = ((b0 as u32 & 0x0F) << 12)
-                | ((hay[i + 1] as u32 & 0x3F) << 6)
-                | (hay[i + 2] as u32 & 0x3F);
-            if self.first[(cp >> 6) as usize] & (1 << (cp & 63)) != 0
-                && let Some((w, p)) =
-                    self.words[self.slot[cp as usize] as usize - 1]
-                        .iter()
-                        .find(|(w, _)| {
-                            i + w.len() <= n
-                                && hay[i + 3..i + w.len()]
-                                    .iter()
-                                    .zip(&w[3..])
-                                    .all(|(a, b)| a == b)
-                        })
-            {
-                out.push(Hit {
-                    pattern: *p,
-                    start: i,
-                    end: i + w.len(),
-                });
-                i += w.len();
-                continue;
+            match self.word_at(hay, i) {
+                Some(h) => {
+                    i = h.end;
+                    out.push(h);
+                }
+                None => i += 3,
             }
-            i += 3;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::arch::x86_64::*;
+
+    /// Two 256-bit Bloom bitmaps over 8-bit hashes of a 3-byte character.
+    pub(super) struct Bloom {
+        t1: [u8; 32],
+        t2: [u8; 32],
+    }
+
+    #[inline]
+    fn h1(b0: u8, b1: u8, b2: u8) -> u8 {
+        let _ = b0;
+        ((b1 & 0x3F) << 2) ^ (b2 & 0x3F)
+    }
+
+    #[inline]
+    fn h2(b0: u8, b1: u8, b2: u8) -> u8 {
+        ((b2 & 0x3F) << 2) ^ (b1 & 0x3F) ^ ((b0 & 0x03) << 6)
+    }
+
+    impl Bloom {
+        pub fn new(chars: impl Iterator<Item = char>) -> Option<Bloom> {
+            if !std::is_x86_feature_detected!("avx2") {
+                return None;
+            }
+            let (mut t1, mut t2) = ([0u8; 32], [0u8; 32]);
+            for c in chars {
+                let mut buf = [0u8; 4];
+                let b = c.encode_utf8(&mut buf).as_bytes();
+                if b.len() != 3 {
+                    return None;
+                }
+                let (x, y) = (h1(b[0], b[1], b[2]), h2(b[0], b[1], b[2]));
+                t1[(x >> 3) as usize] |= 1 << (x & 7);
+                t2[(y >> 3) as usize] |= 1 << (y & 7);
+            }
+            Some(Bloom { t1, t2 })
+        }
+
+        /// Calls `f` with every position of a 3-byte lead byte whose char may be in the set, in
+        /// order; returns the position from which the caller must continue with the scalar scan.
+        ///
+        /// # Safety
+        /// The CPU must support AVX2 (checked by [`Bloom::new`]).
+        #[target_feature(enable = "avx2")]
+        pub unsafe fn candidates(&self, hay: &[u8], mut f: impl FnMut(usize)) -> usize {
+            let n = hay.len();
+            let ptr = hay.as_ptr();
+            // SAFETY (all loads below): i + 34 <= n keeps loads at i, i+1, i+2 of 32 bytes in bounds.
+            let load = |p: usize| unsafe { _mm256_loadu_si256(ptr.add(p) as *const __m256i) };
+            let tbl = |t: &[u8; 32], half: usize| unsafe {
+                _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().add(half) as *const __m128i))
+            };
+            let (t1lo, t1hi, t2lo, t2hi) = (
+                tbl(&self.t1, 0),
+                tbl(&self.t1, 16),
+                tbl(&self.t2, 0),
+                tbl(&self.t2, 16),
+            );
+            let bits = _mm256_setr_epi8(
+                1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
+                -128, 1, 2, 4, 8, 16, 32, 64, -128,
+            );
+            let m3f = _mm256_set1_epi8(0x3F);
+            let mfc = _mm256_set1_epi8(0xFCu8 as i8);
+            let m03 = _mm256_set1_epi8(0x03);
+            let mc0 = _mm256_set1_epi8(0xC0u8 as i8);
+            let m1f = _mm256_set1_epi8(0x1F);
+            let m10 = _mm256_set1_epi8(0x10);
+            let m07 = _mm256_set1_epi8(0x07);
+            let mf0 = _mm256_set1_epi8(0xF0u8 as i8);
+            let me0 = _mm256_set1_epi8(0xE0u8 as i8);
+            let zero = _mm256_setzero_si256();
+            // Bit `h` of a 256-bit table held as two 16-byte halves.
+            let test = |h: __m256i, lo: __m256i, hi: __m256i| {
+                let idx = _mm256_and_si256(_mm256_srli_epi16(h, 3), m1f);
+                let byte = _mm256_blendv_epi8(
+                    _mm256_shuffle_epi8(lo, idx),
+                    _mm256_shuffle_epi8(hi, idx),
+                    _mm256_cmpeq_epi8(_mm256_and_si256(idx, m10), m10),
+                );
+                let bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(h, m07));
+                _mm256_xor_si256(
+                    _mm256_cmpeq_epi8(_mm256_and_si256(byte, bit), zero),
+                    _mm256_set1_epi8(-1),
+                )
+            };
+            let mut i = 0;
+            while i + 34 <= n {
+                let (v0, v1, v2) = (load(i), load(i + 1), load(i + 2));
+                let lead = _mm256_cmpeq_epi8(_mm256_and_si256(v0, mf0), me0);
+                let (a1, a2) = (_mm256_and_si256(v1, m3f), _mm256_and_si256(v2, m3f));
+                let x = _mm256_xor_si256(_mm256_and_si256(_mm256_slli_epi16(a1, 2), mfc), a2);
+                let y = _mm256_xor_si256(
+                    _mm256_xor_si256(_mm256_and_si256(_mm256_slli_epi16(a2, 2), mfc), a1),
+                    _mm256_and_si256(_mm256_slli_epi16(_mm256_and_si256(v0, m03), 6), mc0),
+                );
+                let cand = _mm256_and_si256(
+                    lead,
+                    _mm256_and_si256(test(x, t1lo, t1hi), test(y, t2lo, t2hi)),
+                );
+                let mut mask = _mm256_movemask_epi8(cand) as u32;
+                while mask != 0 {
+                    f(i + mask.trailing_zeros() as usize);
+                    mask &= mask - 1;
+                }
+                i += 32;
+            }
+            i
         }
     }
 }
@@ -99,6 +260,28 @@ impl WordSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simd_and_scalar_agree() {
+        let words = [
+            "委員", "號", "先生", "密", "陳情", "姓名", "人", "主席", "君",
+        ];
+        let set = WordSet::new(&words).unwrap();
+        let text =
+            "本府委員會於113年召開，陳情人王小明先生住中山路3號，密件。姓名：李君，主席致詞。ab1"
+                .repeat(50);
+        for start in 0..12 {
+            let t = &text[text.ceil_char_boundary(start)..];
+            let mut fast = vec![];
+            set.find_all(t, &mut fast);
+            let mut slow = vec![];
+            set.scalar(t.as_bytes(), 0, &mut slow);
+            let a: Vec<_> = fast.iter().map(|h| (h.start, h.pattern)).collect();
+            let b: Vec<_> = slow.iter().map(|h| (h.start, h.pattern)).collect();
+            assert_eq!(a, b);
+            assert!(a.len() > 300);
+        }
+    }
 
     #[test]
     fn finds_longest_words_and_skips_ascii() {
