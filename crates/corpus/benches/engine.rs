@@ -29,12 +29,18 @@ fn throughput(name: &str, scanner: &Scanner, text: &str) {
 
 fn main() {
     if let Ok(only) = std::env::var("BENCH_ONLY_NAMES") {
-        let _ = only;
         let sparse = prose::corpus(2, 64 << 20);
         let s = Scanner::with(
             &Dictionary::default(),
             &ScanOptions {
-                kinds: vec![baomi_inspect::Kind::PersonName],
+                kinds: if only == "digits" {
+                    vec![
+                        baomi_inspect::Kind::Phone,
+                        baomi_inspect::Kind::TwNationalId,
+                    ]
+                } else {
+                    vec![baomi_inspect::Kind::PersonName]
+                },
                 min_confidence: 0.0,
             },
         );

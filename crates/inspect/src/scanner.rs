@@ -13,7 +13,7 @@ enum Role {
     Address,
     Marking,
     NameAfter(Option<Context>),
-    PersonRole,
+    NameAfterRole,
     Title,
     NameAfterAndTitle,
 }
@@ -108,7 +108,7 @@ impl Scanner {
         }
         if enabled[Kind::PersonName as usize] {
             pats.push("人");
-            roles.push(Role::PersonRole);
+            roles.push(Role::NameAfterRole);
             for w in name::BEFORE_NAME {
                 pats.push(w);
                 roles.push(if name::AFTER_TITLE.contains(w) {
@@ -172,7 +172,7 @@ impl Scanner {
                         marked_to = self.markings.at(text, m.start, &mut folded, out);
                     }
                 }
-                Role::PersonRole => {
+                Role::NameAfterRole => {
                     if m.start >= names_to
                         && let Some(ctx) = name::person_role(text, m.start)
                     {

@@ -1,4 +1,4 @@
-//! The hot path: find the next byte where a digit-anchored identifier may start.
+//! The hot path: find the bytes where a digit-anchored identifier may start.
 //!
 //! Every identifier of the token detectors contains an ASCII or full-width digit or an `@`.
 //! In Traditional-Chinese text those bytes are rare, so a SIMD scan for them skips most of
@@ -6,40 +6,30 @@
 //! Full-width digits and `＠` are U+FF10..U+FF20, encoded EF BC 90..A0: the scan tests
 //! all three bytes so that the (very common) full-width punctuation EF BC xx does not fire.
 
-/// Position of the first candidate byte at or after `from`.
+/// Calls `f` with each candidate position in order; `f` returns where scanning resumes (it may
+/// skip ahead past a whole token). The mask of a block is walked in place, so a text with a number
+/// every hundred bytes does not pay for leaving and re-entering the SIMD loop each time.
 #[inline]
-pub(crate) fn next(hay: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn for_each(hay: &[u8], mut f: impl FnMut(usize) -> usize) {
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86_64 baseline.
-        unsafe { next_sse2(hay, from) }
+        unsafe { for_each_sse2(hay, &mut f) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        next_scalar(hay, from)
+        let mut i = 0;
+        while let Some(p) = next_scalar(hay, i) {
+            i = f(p).max(p + 1);
+        }
     }
-}
-
-#[inline]
-fn is_candidate(hay: &[u8], i: usize) -> bool {
-    let b = hay[i];
-    (b'0'..=b'@').contains(&b)
-        || (b == 0xEF
-            && hay.get(i + 1) == Some(&0xBC)
-            && matches!(hay.get(i + 2), Some(0x90..=0xA0)))
-}
-
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn next_scalar(hay: &[u8], from: usize) -> Option<usize> {
-    (from..hay.len()).find(|&i| is_candidate(hay, i))
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-unsafe fn next_sse2(hay: &[u8], from: usize) -> Option<usize> {
+unsafe fn for_each_sse2(hay: &[u8], f: &mut impl FnMut(usize) -> usize) {
     use std::arch::x86_64::*;
     let n = hay.len();
-    let mut i = from;
     let ptr = hay.as_ptr();
     let lo = _mm_set1_epi8(b'0' as i8);
     let span = _mm_set1_epi8((b'@' - b'0') as i8);
@@ -47,6 +37,8 @@ unsafe fn next_sse2(hay: &[u8], from: usize) -> Option<usize> {
     let bc = _mm_set1_epi8(0xBCu8 as i8);
     let fw_lo = _mm_set1_epi8(0x90u8 as i8);
     let fw_span = _mm_set1_epi8(0x10);
+    let mut i = 0;
+    let mut resume = 0;
     while i + 18 <= n {
         // SAFETY: i + 18 <= n, so the three 16-byte loads at i, i+1, i+2 stay in bounds.
         let (v0, v1, v2) = unsafe {
@@ -63,13 +55,33 @@ unsafe fn next_sse2(hay: &[u8], from: usize) -> Option<usize> {
             _mm_and_si128(_mm_cmpeq_epi8(v0, ef), _mm_cmpeq_epi8(v1, bc)),
             _mm_cmpeq_epi8(_mm_min_epu8(d2, fw_span), d2),
         );
-        let mask = _mm_movemask_epi8(_mm_or_si128(ascii, fw));
-        if mask != 0 {
-            return Some(i + mask.trailing_zeros() as usize);
+        let mut mask = _mm_movemask_epi8(_mm_or_si128(ascii, fw)) as u32;
+        while mask != 0 {
+            let p = i + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if p >= resume {
+                resume = f(p).max(p + 1);
+            }
         }
-        i += 16;
+        i = (i + 16).max(resume.min(n));
     }
-    (i..n).find(|&j| is_candidate(hay, j))
+    let mut j = i.max(resume);
+    while let Some(p) = next_scalar(hay, j) {
+        j = f(p).max(p + 1);
+    }
+}
+
+#[inline]
+fn is_candidate(hay: &[u8], i: usize) -> bool {
+    let b = hay[i];
+    (b'0'..=b'@').contains(&b)
+        || (b == 0xEF
+            && hay.get(i + 1) == Some(&0xBC)
+            && matches!(hay.get(i + 2), Some(0x90..=0xA0)))
+}
+
+fn next_scalar(hay: &[u8], from: usize) -> Option<usize> {
+    (from..hay.len()).find(|&i| is_candidate(hay, i))
 }
 
 #[cfg(test)]
@@ -79,11 +91,38 @@ mod tests {
     fn all(hay: &[u8]) -> Vec<usize> {
         let mut out = vec![];
         let mut i = 0;
-        while let Some(p) = next(hay, i) {
+        while let Some(p) = next_scalar(hay, i) {
             out.push(p);
             i = p + 1;
         }
         out
+    }
+
+    #[test]
+    fn for_each_sees_every_candidate_and_honours_skips() {
+        let text = "公務機密，請勿外流。電話０９１２，ID A1 x@y 臺北市（中正區）1234567".repeat(9);
+        let hay = text.as_bytes();
+        let mut seen = vec![];
+        for_each(hay, |p| {
+            seen.push(p);
+            p + 1
+        });
+        assert_eq!(seen, all(hay));
+        // Skipping 5 bytes at each candidate drops exactly the candidates inside the skip.
+        let mut skipped = vec![];
+        for_each(hay, |p| {
+            skipped.push(p);
+            p + 5
+        });
+        let mut expect = vec![];
+        let mut next = 0;
+        for p in all(hay) {
+            if p >= next {
+                expect.push(p);
+                next = p + 5;
+            }
+        }
+        assert_eq!(skipped, expect);
     }
 
     #[test]
@@ -98,11 +137,10 @@ mod tests {
                 i = p + 1;
             }
             let mut got = vec![];
-            let mut i = start;
-            while let Some(p) = next(hay, i) {
-                got.push(p);
-                i = p + 1;
-            }
+            for_each(&hay[start..], |p| {
+                got.push(p + start);
+                p + 1
+            });
             assert_eq!(got, expect);
         }
         // Full-width comma (EF BC 8C) is not a candidate; full-width digit is.

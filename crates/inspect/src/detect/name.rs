@@ -14,6 +14,10 @@ struct Sets {
     not_given: CharSet,
     /// First chars of [`AFTER_NAME`] words.
     after_first: CharSet,
+    /// First chars of [`COMPOUND_SURNAMES`].
+    compound_first: CharSet,
+    /// Last chars of the roles of [`PERSON_ROLES`].
+    role_last: CharSet,
     /// [`NON_NAMES`], sorted for binary search.
     non_names: Vec<&'static str>,
 }
@@ -26,6 +30,12 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
         surnames: CharSet::of(SURNAMES.chars()),
         not_given: CharSet::of(NOT_GIVEN.chars()),
         after_first: CharSet::of(AFTER_NAME.iter().filter_map(|w| w.chars().next())),
+        compound_first: CharSet::of(COMPOUND_SURNAMES.iter().filter_map(|w| w.chars().next())),
+        role_last: CharSet::of(
+            PERSON_ROLES
+                .iter()
+                .filter_map(|(w, _)| w.chars().next_back()),
+        ),
         non_names,
     }
 });
@@ -129,8 +139,7 @@ pub(crate) const PERSON_ROLES: &[(&str, Option<Context>)] = &[
 pub(crate) fn person_role(text: &str, pos: usize) -> Option<Option<Context>> {
     let before = &text[..pos];
     // 人 is common; most are 人員, 個人, 本人: look at one char before trying the list.
-    let last = before.chars().next_back()?;
-    if !"情舉訴發請事辦絡責害疑係理租證款務權件表書".contains(last) {
+    if !SETS.role_last.has(before.chars().next_back()?) {
         return None;
     }
     PERSON_ROLES
@@ -186,10 +195,12 @@ fn given_ok(c: char) -> bool {
 
 /// Length in bytes of the surname at the start of `t`.
 pub(crate) fn surname_len(t: &str) -> Option<usize> {
-    if let Some(s) = COMPOUND_SURNAMES.iter().find(|s| t.starts_with(**s)) {
+    let c = t.chars().next()?;
+    if SETS.compound_first.has(c)
+        && let Some(s) = COMPOUND_SURNAMES.iter().find(|s| t.starts_with(**s))
+    {
         return Some(s.len());
     }
-    let c = t.chars().next()?;
     SETS.surnames.has(c).then_some(c.len_utf8())
 }
 
@@ -327,14 +338,21 @@ pub(crate) fn before_title(text: &str, pos: usize, title: &str, out: &mut Vec<Fi
         return;
     }
     let head = &text[text.floor_char_boundary(pos.saturating_sub(15))..pos];
-    let chars: Vec<(usize, char)> = head.char_indices().collect();
+    // Starts of the last (up to) four chars, without allocating: this runs on every title.
+    let mut chars = [0usize; 4];
+    let mut count = 0;
+    for (i, _) in head.char_indices().rev().take(4) {
+        chars[3 - count] = i;
+        count += 1;
+    }
+    let chars = &chars[4 - count..];
     let base = pos - head.len();
     // Try the longest plausible name first: 2-char given names are the norm.
     for take in [4usize, 3, 2] {
         if chars.len() < take {
             continue;
         }
-        let (i, _) = chars[chars.len() - take];
+        let i = chars[chars.len() - take];
         let cand = &head[i..];
         if !is_whole_name(cand) {
             continue;
