@@ -13,7 +13,7 @@ enum Role {
     Address,
     Marking,
     NameAfter(Option<Context>),
-    NameAfterRole,
+    PersonWord,
     Title,
     NameAfterAndTitle,
 }
@@ -108,7 +108,7 @@ impl Scanner {
         }
         if enabled[Kind::PersonName as usize] {
             pats.push("人");
-            roles.push(Role::NameAfterRole);
+            roles.push(Role::PersonWord);
             for w in name::BEFORE_NAME {
                 pats.push(w);
                 roles.push(if name::AFTER_TITLE.contains(w) {
@@ -172,7 +172,7 @@ impl Scanner {
                         marked_to = self.markings.at(text, m.start, &mut folded, out);
                     }
                 }
-                Role::NameAfterRole => {
+                Role::PersonWord => {
                     if m.start >= names_to
                         && let Some(ctx) = name::person_role(text, m.start)
                     {
