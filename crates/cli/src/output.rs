@@ -30,6 +30,28 @@ pub struct Record<'a> {
     pub encoding: Option<&'static str>,
 }
 
+/// One finding in the JSON-lines contract (PRODUCT.md).
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    path: &'a str,
+    kind: Kind,
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    confidence: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<baomi_inspect::Level>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    context: Option<baomi_inspect::Context>,
+    rule: &'a str,
+    masked: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encoding: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
 /// Shared sink for all threads. Lines are written whole.
 pub struct Sink {
     format: Format,
@@ -85,30 +107,25 @@ impl Sink {
                     ));
                 }
                 Format::Json => {
-                    let mut o = json!({
-                        "path": r.path,
-                        "kind": r.finding.kind,
-                        "start": r.start,
-                        "end": r.start + (r.finding.end - r.finding.start),
-                        "line": r.line,
-                        "column": r.column,
-                        "confidence": (f64::from(r.finding.confidence) * 100.0).round() / 100.0,
-                        "rule": r.finding.rule,
-                        "masked": masked,
-                    });
-                    if let Some(l) = r.finding.level {
-                        o["level"] = json!(l);
+                    let line = JsonLine {
+                        path: r.path,
+                        kind: r.finding.kind,
+                        start: r.start,
+                        end: r.start + (r.finding.end - r.finding.start),
+                        line: r.line,
+                        column: r.column,
+                        confidence: (f64::from(r.finding.confidence) * 100.0).round() / 100.0,
+                        level: r.finding.level,
+                        context: r.finding.context,
+                        rule: r.finding.rule,
+                        masked: &masked,
+                        encoding: r.encoding,
+                        value: self.show_values.then_some(r.value),
+                    };
+                    // A struct, not a `json!` map: this runs once per finding.
+                    if let Ok(s) = serde_json::to_string(&line) {
+                        buf.push_str(&s);
                     }
-                    if let Some(c) = r.finding.context {
-                        o["context"] = json!(c);
-                    }
-                    if let Some(e) = r.encoding {
-                        o["encoding"] = json!(e);
-                    }
-                    if self.show_values {
-                        o["value"] = json!(r.value);
-                    }
-                    buf.push_str(&o.to_string());
                     buf.push('\n');
                 }
                 Format::Sarif => unreachable!("handled above"),

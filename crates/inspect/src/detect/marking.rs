@@ -48,7 +48,7 @@ impl MarkingDetector {
         folded.fold(text, ws, we);
         let t = folded.text();
         let whole_line = ws == ls && we == le;
-        if whole_line && let Some(c) = self.line.captures(t) {
+        if whole_line && self.line.is_match(t) && let Some(c) = self.line.captures(t) {
             let m = c.name("level").expect("level group");
             if let Some(level) = Level::parse(&m.as_str().replace(char::is_whitespace, "")) {
                 let mut f = Finding::new(
@@ -67,6 +67,10 @@ impl MarkingDetector {
                 out.push(f);
                 return le;
             }
+        }
+        // The fast engines answer "is there a field at all?"; captures only run when there is.
+        if !self.field.is_match(t) {
+            return we.max(pos + 1);
         }
         for c in self.field.captures_iter(t) {
             let m = c.name("level").expect("level group");
