@@ -6,9 +6,10 @@
 //! each 3-byte character is decoded and tested against a bitmap of first characters (8 KiB, stays
 //! in L1); only a hit compares the words that start with that character, longest first.
 //!
-//! On x86_64 with AVX2, a SIMD filter runs first: for 32 positions at once it tests two 8-bit
-//! hashes of each 3-byte character against two 256-bit bitmaps (a two-hash Bloom filter, looked up
-//! with `vpshufb`), so that the scalar check above only sees the ~2% of characters that pass.
+//! On x86_64 with AVX2, a SIMD filter runs first: for 32 positions at once it tests 8-bit hashes
+//! of each 3-byte character (and of each pair of characters, for words of two or more) against
+//! 256-bit bitmaps (two-hash Bloom filters, looked up with `vpshufb`), so that the scalar check
+//! above only sees the few positions that pass.
 
 /// A compiled set of words that each start with a 3-byte UTF-8 character.
 pub(crate) struct WordSet {
@@ -54,7 +55,7 @@ impl WordSet {
         }
         Some(WordSet {
             #[cfg(target_arch = "x86_64")]
-            bloom: simd::Bloom::new(words.iter().filter_map(|w| w.chars().next())),
+            bloom: simd::Bloom::new(words.iter().copied()),
             first,
             slot,
             words: lists,
@@ -147,43 +148,58 @@ impl WordSet {
 mod simd {
     use std::arch::x86_64::*;
 
-    /// Two 256-bit Bloom bitmaps over 8-bit hashes of a 3-byte character.
+    /// Bloom bitmaps (256 bits each) over 8-bit hashes: two for words of one character, two for
+    /// the first two characters of longer words. Pairs are far rarer than single characters
+    /// (主 is everywhere, 主席 is not), which is what keeps the scalar check quiet.
     pub(super) struct Bloom {
-        t1: [u8; 32],
-        t2: [u8; 32],
+        s1: [u8; 32],
+        s2: [u8; 32],
+        p1: [u8; 32],
+        p2: [u8; 32],
     }
 
     #[inline]
-    fn h1(b0: u8, b1: u8, b2: u8) -> u8 {
-        let _ = b0;
-        ((b1 & 0x3F) << 2) ^ (b2 & 0x3F)
+    fn h1(b: &[u8]) -> u8 {
+        ((b[1] & 0x3F) << 2) ^ (b[2] & 0x3F)
     }
 
     #[inline]
-    fn h2(b0: u8, b1: u8, b2: u8) -> u8 {
-        ((b2 & 0x3F) << 2) ^ (b1 & 0x3F) ^ ((b0 & 0x03) << 6)
+    fn h2(b: &[u8]) -> u8 {
+        ((b[2] & 0x3F) << 2) ^ (b[1] & 0x3F) ^ ((b[0] & 0x03) << 6)
+    }
+
+    fn set(t: &mut [u8; 32], h: u8) {
+        t[(h >> 3) as usize] |= 1 << (h & 7);
     }
 
     impl Bloom {
-        pub fn new(chars: impl Iterator<Item = char>) -> Option<Bloom> {
+        pub fn new<'a>(words: impl Iterator<Item = &'a str>) -> Option<Bloom> {
             if !std::is_x86_feature_detected!("avx2") {
                 return None;
             }
-            let (mut t1, mut t2) = ([0u8; 32], [0u8; 32]);
-            for c in chars {
-                let mut buf = [0u8; 4];
-                let b = c.encode_utf8(&mut buf).as_bytes();
-                if b.len() != 3 {
+            let mut b = Bloom {
+                s1: [0; 32],
+                s2: [0; 32],
+                p1: [0; 32],
+                p2: [0; 32],
+            };
+            for w in words {
+                let w = w.as_bytes();
+                if w.len() < 3 || !(0xE0..0xF0).contains(&w[0]) {
                     return None;
                 }
-                let (x, y) = (h1(b[0], b[1], b[2]), h2(b[0], b[1], b[2]));
-                t1[(x >> 3) as usize] |= 1 << (x & 7);
-                t2[(y >> 3) as usize] |= 1 << (y & 7);
+                if w.len() >= 6 && (0xE0..0xF0).contains(&w[3]) {
+                    set(&mut b.p1, h1(w) ^ h2(&w[3..]));
+                    set(&mut b.p2, h2(w) ^ h1(&w[3..]));
+                } else {
+                    set(&mut b.s1, h1(w));
+                    set(&mut b.s2, h2(w));
+                }
             }
-            Some(Bloom { t1, t2 })
+            Some(b)
         }
 
-        /// Calls `f` with every position of a 3-byte lead byte whose char may be in the set, in
+        /// Calls `f` with every position of a 3-byte lead byte where a word may start, in
         /// order; returns the position from which the caller must continue with the scalar scan.
         ///
         /// # Safety
@@ -192,16 +208,21 @@ mod simd {
         pub unsafe fn candidates(&self, hay: &[u8], mut f: impl FnMut(usize)) -> usize {
             let n = hay.len();
             let ptr = hay.as_ptr();
-            // SAFETY (all loads below): i + 34 <= n keeps loads at i, i+1, i+2 of 32 bytes in bounds.
+            // SAFETY (all loads below): i + 37 <= n keeps 32-byte loads at i..=i+5 in bounds.
             let load = |p: usize| unsafe { _mm256_loadu_si256(ptr.add(p) as *const __m256i) };
-            let tbl = |t: &[u8; 32], half: usize| unsafe {
-                _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().add(half) as *const __m128i))
+            let halves = |t: &[u8; 32]| unsafe {
+                (
+                    _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr() as *const __m128i)),
+                    _mm256_broadcastsi128_si256(_mm_loadu_si128(
+                        t.as_ptr().add(16) as *const __m128i
+                    )),
+                )
             };
-            let (t1lo, t1hi, t2lo, t2hi) = (
-                tbl(&self.t1, 0),
-                tbl(&self.t1, 16),
-                tbl(&self.t2, 0),
-                tbl(&self.t2, 16),
+            let (s1, s2, p1, p2) = (
+                halves(&self.s1),
+                halves(&self.s2),
+                halves(&self.p1),
+                halves(&self.p2),
             );
             let bits = _mm256_setr_epi8(
                 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
@@ -217,8 +238,9 @@ mod simd {
             let mf0 = _mm256_set1_epi8(0xF0u8 as i8);
             let me0 = _mm256_set1_epi8(0xE0u8 as i8);
             let zero = _mm256_setzero_si256();
+            let ones = _mm256_set1_epi8(-1);
             // Bit `h` of a 256-bit table held as two 16-byte halves.
-            let test = |h: __m256i, lo: __m256i, hi: __m256i| {
+            let test = |h: __m256i, (lo, hi): (__m256i, __m256i)| {
                 let idx = _mm256_and_si256(_mm256_srli_epi16(h, 3), m1f);
                 let byte = _mm256_blendv_epi8(
                     _mm256_shuffle_epi8(lo, idx),
@@ -226,25 +248,40 @@ mod simd {
                     _mm256_cmpeq_epi8(_mm256_and_si256(idx, m10), m10),
                 );
                 let bit = _mm256_shuffle_epi8(bits, _mm256_and_si256(h, m07));
-                _mm256_xor_si256(
-                    _mm256_cmpeq_epi8(_mm256_and_si256(byte, bit), zero),
-                    _mm256_set1_epi8(-1),
-                )
+                _mm256_xor_si256(_mm256_cmpeq_epi8(_mm256_and_si256(byte, bit), zero), ones)
             };
-            let mut i = 0;
-            while i + 34 <= n {
-                let (v0, v1, v2) = (load(i), load(i + 1), load(i + 2));
-                let lead = _mm256_cmpeq_epi8(_mm256_and_si256(v0, mf0), me0);
+            // The two hashes of the 3-byte chars starting at each of 32 positions.
+            let hashes = |v0: __m256i, v1: __m256i, v2: __m256i| {
                 let (a1, a2) = (_mm256_and_si256(v1, m3f), _mm256_and_si256(v2, m3f));
                 let x = _mm256_xor_si256(_mm256_and_si256(_mm256_slli_epi16(a1, 2), mfc), a2);
                 let y = _mm256_xor_si256(
                     _mm256_xor_si256(_mm256_and_si256(_mm256_slli_epi16(a2, 2), mfc), a1),
                     _mm256_and_si256(_mm256_slli_epi16(_mm256_and_si256(v0, m03), 6), mc0),
                 );
-                let cand = _mm256_and_si256(
-                    lead,
-                    _mm256_and_si256(test(x, t1lo, t1hi), test(y, t2lo, t2hi)),
+                (x, y)
+            };
+            let lead = |v: __m256i| _mm256_cmpeq_epi8(_mm256_and_si256(v, mf0), me0);
+            let mut i = 0;
+            while i + 37 <= n {
+                let (v0, v1, v2, v3, v4, v5) = (
+                    load(i),
+                    load(i + 1),
+                    load(i + 2),
+                    load(i + 3),
+                    load(i + 4),
+                    load(i + 5),
                 );
+                let (x0, y0) = hashes(v0, v1, v2);
+                let (x3, y3) = hashes(v3, v4, v5);
+                let single = _mm256_and_si256(test(x0, s1), test(y0, s2));
+                let pair = _mm256_and_si256(
+                    lead(v3),
+                    _mm256_and_si256(
+                        test(_mm256_xor_si256(x0, y3), p1),
+                        test(_mm256_xor_si256(y0, x3), p2),
+                    ),
+                );
+                let cand = _mm256_and_si256(lead(v0), _mm256_or_si256(single, pair));
                 let mut mask = _mm256_movemask_epi8(cand) as u32;
                 while mask != 0 {
                     f(i + mask.trailing_zeros() as usize);

@@ -96,21 +96,25 @@ impl Scanner {
         for k in &opts.kinds {
             enabled[*k as usize] = true;
         }
-        let mut pats: Vec<&str> = vec![];
+        let mut pats: Vec<String> = vec![];
         let mut roles = vec![];
         if enabled[Kind::Address as usize] {
-            pats.push("號");
+            pats.push("號".into());
             roles.push(Role::Address);
         }
         if enabled[Kind::Classification as usize] {
-            pats.push("密");
+            pats.push("密".into());
             roles.push(Role::Marking);
         }
         if enabled[Kind::PersonName as usize] {
-            pats.push("人");
-            roles.push(Role::PersonWord);
+            // Roles ending in 人 are found by their last two chars (情人, 辦人 ...): a pair is far
+            // rarer than 人 alone, and the role is then checked in full by looking back.
+            for suffix in name::role_suffixes() {
+                pats.push(suffix);
+                roles.push(Role::PersonWord);
+            }
             for w in name::BEFORE_NAME {
-                pats.push(w);
+                pats.push(w.to_string());
                 roles.push(if name::AFTER_TITLE.contains(w) {
                     Role::NameAfterAndTitle
                 } else {
@@ -118,12 +122,13 @@ impl Scanner {
                 });
             }
             for w in name::AFTER_TITLE {
-                if !pats.contains(w) {
-                    pats.push(w);
+                if !pats.iter().any(|p| p == w) {
+                    pats.push(w.to_string());
                     roles.push(Role::Title);
                 }
             }
         }
+        let pats: Vec<&str> = pats.iter().map(String::as_str).collect();
         let cjk = Triggers::new(&pats);
         Scanner {
             tokens: TokenDetectors::new(),
@@ -174,7 +179,7 @@ impl Scanner {
                 }
                 Role::PersonWord => {
                     if m.start >= names_to
-                        && let Some(ctx) = name::person_role(text, m.start)
+                        && let Some(ctx) = name::person_role(text, m.end)
                     {
                         names_to = name::after_context(text, m.end, ctx, out);
                     }

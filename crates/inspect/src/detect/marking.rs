@@ -48,7 +48,10 @@ impl MarkingDetector {
         folded.fold(text, ws, we);
         let t = folded.text();
         let whole_line = ws == ls && we == le;
-        if whole_line && self.line.is_match(t) && let Some(c) = self.line.captures(t) {
+        if whole_line
+            && self.line.is_match(t)
+            && let Some(c) = self.line.captures(t)
+        {
             let m = c.name("level").expect("level group");
             if let Some(level) = Level::parse(&m.as_str().replace(char::is_whitespace, "")) {
                 let mut f = Finding::new(

@@ -16,8 +16,6 @@ struct Sets {
     after_first: CharSet,
     /// First chars of [`COMPOUND_SURNAMES`].
     compound_first: CharSet,
-    /// Last chars of the roles of [`PERSON_ROLES`].
-    role_last: CharSet,
     /// [`NON_NAMES`], sorted for binary search.
     non_names: Vec<&'static str>,
 }
@@ -31,11 +29,6 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
         not_given: CharSet::of(NOT_GIVEN.chars()),
         after_first: CharSet::of(AFTER_NAME.iter().filter_map(|w| w.chars().next())),
         compound_first: CharSet::of(COMPOUND_SURNAMES.iter().filter_map(|w| w.chars().next())),
-        role_last: CharSet::of(
-            PERSON_ROLES
-                .iter()
-                .filter_map(|(w, _)| w.chars().next_back()),
-        ),
         non_names,
     }
 });
@@ -135,13 +128,21 @@ pub(crate) const PERSON_ROLES: &[(&str, Option<Context>)] = &[
     ("立書", None),
 ];
 
-/// The role before the 人 at byte `pos`, if it is one of [`PERSON_ROLES`].
-pub(crate) fn person_role(text: &str, pos: usize) -> Option<Option<Context>> {
-    let before = &text[..pos];
-    // 人 is common; most are 人員, 個人, 本人: look at one char before trying the list.
-    if !SETS.role_last.has(before.chars().next_back()?) {
-        return None;
-    }
+/// The last two chars of every role of [`PERSON_ROLES`] with its 人 (情人, 舉人, 證人 ...),
+/// deduplicated: the trigger words for roles.
+pub(crate) fn role_suffixes() -> Vec<String> {
+    let mut v: Vec<String> = PERSON_ROLES
+        .iter()
+        .filter_map(|(w, _)| w.chars().next_back().map(|c| format!("{c}人")))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The role ending with the 人 that ends at byte `end`, if it is one of [`PERSON_ROLES`].
+pub(crate) fn person_role(text: &str, end: usize) -> Option<Option<Context>> {
+    let before = text[..end].strip_suffix('人')?;
     PERSON_ROLES
         .iter()
         .find(|(w, _)| before.ends_with(w))
