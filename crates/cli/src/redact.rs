@@ -72,9 +72,10 @@ pub fn run(a: RedactArgs) -> Result<u8> {
         );
     }
     let encoding = match sniff(&bytes) {
-        Sniffed::Binary => bail!(
-            "{}: binary file; only text and HTML can be redacted for now",
-            a.input.display()
+        Sniffed::Binary { format } => bail!(
+            "{}: {}; only text and HTML can be redacted for now",
+            a.input.display(),
+            format.unwrap_or("binary file")
         ),
         Sniffed::Text { valid: false, .. } => bail!(
             "{}: not valid UTF-8, UTF-16 or Big5; refusing to write a copy that would mangle it",

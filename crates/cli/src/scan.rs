@@ -289,12 +289,24 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
         return error(ctx, shown, &e.to_string());
     }
     let encoding = match sniff(&head) {
-        Sniffed::Binary => {
-            return ctx.sink.note(
+        Sniffed::Binary { format } => {
+            let what = format.unwrap_or("binary file");
+            ctx.sink.note(
                 shown,
-                "binary file; not inspected (document formats come with the extractor)",
+                &format!("{what}; not inspected (document formats come with the extractor)"),
                 false,
             );
+            // Content that was not inspected is itself a decision input: chat and mail block it.
+            if let Some((pol, ch, aud)) = &ctx.policy {
+                let d = pol.decide(Request {
+                    findings: &[],
+                    uninspected: true,
+                    channel: *ch,
+                    audience: *aud,
+                });
+                ctx.sink.decision(shown, &d, ctx.json);
+            }
+            return;
         }
         Sniffed::Text { encoding, .. } => encoding,
     };

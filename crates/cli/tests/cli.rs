@@ -109,7 +109,46 @@ fn encodings_are_detected_and_binary_is_reported() {
     );
     let out = baomi(&["scan", &bin]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("binary file; not inspected"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG image; not inspected"));
+    // Not inspected is a decision input: chat blocks it.
+    let out = baomi(&["scan", "--format", "json", "--channel", "chat", &bin]);
+    let d = json_lines(&out)
+        .into_iter()
+        .find(|l| l["type"] == "decision")
+        .unwrap();
+    assert_eq!(d["action"], "block");
+    assert_eq!(d["reasons"][0]["rule"], "uninspected-content");
+    // A text export with a stray NUL is still text, and still scanned.
+    let mut padded = LETTER.as_bytes().to_vec();
+    padded.extend_from_slice(b"\x00\n");
+    padded.extend_from_slice("填充".repeat(40).as_bytes());
+    let p = write(dir.path(), "export.txt", &padded);
+    assert_eq!(
+        json_lines(&baomi(&["scan", "--format", "json", &p])).len(),
+        4
+    );
+}
+
+#[test]
+fn unreadable_files_and_special_files_are_reported() {
+    // /proc/self/mem refuses reads at offset 0, even to root: a real unreadable file.
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write(dir.path(), "ok.txt", LETTER.as_bytes());
+    let out = baomi(&["scan", "--format", "json", "/proc/self/mem", &ok]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/proc/self/mem"));
+    assert_eq!(json_lines(&out).len(), 4);
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = baomi(&["scan", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
 }
 
 #[test]

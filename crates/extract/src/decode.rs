@@ -75,8 +75,11 @@ pub enum Sniffed {
         /// Whether the sample decoded without errors.
         valid: bool,
     },
-    /// Not text (NUL bytes without a UTF-16 BOM).
-    Binary,
+    /// Not text: a known binary format, or NUL bytes in content that is not valid text.
+    Binary {
+        /// The format, when its signature is known (e.g. "ZIP archive or Office document").
+        format: Option<&'static str>,
+    },
 }
 
 /// Guesses the encoding of a file from its first bytes.
@@ -94,24 +97,26 @@ pub fn sniff(sample: &[u8]) -> Sniffed {
         };
     }
     let sample = &sample[..sample.len().min(SNIFF_LEN)];
-    if memchr::memchr(0, sample).is_some() {
-        return Sniffed::Binary;
+    if let Some(format) = signature(sample) {
+        return Sniffed::Binary {
+            format: Some(format),
+        };
     }
-    match std::str::from_utf8(sample) {
-        Ok(_) => {
-            return Sniffed::Text {
-                encoding: Encoding::Utf8,
-                valid: true,
-            };
-        }
+    let nuls = memchr::memchr_iter(0, sample).count();
+    let utf8 = match std::str::from_utf8(sample) {
+        Ok(_) => true,
         // A char cut by the end of the sample is not an error.
-        Err(e) if e.error_len().is_none() => {
-            return Sniffed::Text {
-                encoding: Encoding::Utf8,
-                valid: true,
-            };
-        }
-        Err(_) => {}
+        Err(e) => e.error_len().is_none(),
+    };
+    // A few NULs in valid UTF-8 (an export with padding) are still text to inspect; many are not.
+    if utf8 && nuls * 100 <= sample.len() {
+        return Sniffed::Text {
+            encoding: Encoding::Utf8,
+            valid: true,
+        };
+    }
+    if nuls > 0 {
+        return Sniffed::Binary { format: None };
     }
     // Big5 lead bytes are 0x81..0xFE and trail bytes 0x40..0x7E or 0xA1..0xFE; the sample may end
     // between the two bytes of a char.
@@ -130,6 +135,30 @@ pub fn sniff(sample: &[u8]) -> Sniffed {
         encoding: Encoding::Utf8,
         valid: false,
     }
+}
+
+/// Names the binary formats agencies exchange, from their signatures. These are not text: reading
+/// them as text would "scan" compressed bytes and find nothing, so they are reported instead.
+fn signature(b: &[u8]) -> Option<&'static str> {
+    const SIGS: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "ZIP archive or Office/ODF document"),
+        (b"%PDF-", "PDF document"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "legacy Office (OLE2) document",
+        ),
+        (b"\x89PNG\r\n\x1a\n", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"II*\x00", "TIFF image"),
+        (b"MM\x00*", "TIFF image"),
+        (b"7z\xBC\xAF\x27\x1C", "7z archive"),
+        (b"Rar!\x1A\x07", "RAR archive"),
+        (b"\x1F\x8B", "gzip archive"),
+    ];
+    SIGS.iter()
+        .find(|(sig, _)| b.starts_with(sig))
+        .map(|(_, name)| *name)
 }
 
 /// Decodes a byte stream into UTF-8 text chunks.
@@ -242,7 +271,26 @@ mod tests {
 
     #[test]
     fn binary_and_invalid_are_reported() {
-        assert_eq!(sniff(b"\x7fELF\x02\x01\x00\x00"), Sniffed::Binary);
+        assert_eq!(
+            sniff(b"\x7fELF\x02\x01\x00\x00\xff\xfe"),
+            Sniffed::Binary { format: None }
+        );
+        assert_eq!(
+            sniff(b"PK\x03\x04\x14\x00"),
+            Sniffed::Binary {
+                format: Some("ZIP archive or Office/ODF document")
+            }
+        );
+        // A few NULs in otherwise valid UTF-8 text: still text to inspect.
+        let mut padded = "身分證A123456789，".repeat(20).into_bytes();
+        padded.push(0);
+        assert_eq!(
+            sniff(&padded),
+            Sniffed::Text {
+                encoding: Encoding::Utf8,
+                valid: true
+            }
+        );
         let mut mixed = "中文".as_bytes().to_vec();
         mixed.extend_from_slice(&[0xFF, 0x41, 0x80]);
         assert_eq!(

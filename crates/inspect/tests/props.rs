@@ -5,7 +5,10 @@ use baomi_inspect::mask::{MaskProfile, redact};
 use baomi_inspect::{Kind, Scanner};
 use proptest::prelude::*;
 
-const CODES: [u32; 26] = [10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31, 33];
+const CODES: [u32; 26] = [
+    10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30,
+    31, 33,
+];
 
 /// A national ID with its check digit computed independently of the library.
 fn national_id(letter: u8, gender: u8, body: &[u8]) -> String {
@@ -32,8 +35,13 @@ fn luhn_complete(body: &[u8]) -> Vec<u8> {
 
 /// Han filler that holds no trigger words.
 fn filler() -> impl Strategy<Value = String> {
-    proptest::collection::vec(prop::sample::select(vec!['的', '公', '務', '資', '料', '報', '告', '，', '。', '年', '度', '計', '畫']), 0..30)
-        .prop_map(|v| v.into_iter().collect())
+    proptest::collection::vec(
+        prop::sample::select(vec![
+            '的', '公', '務', '資', '料', '報', '告', '，', '。', '年', '度', '計', '畫',
+        ]),
+        0..30,
+    )
+    .prop_map(|v| v.into_iter().collect())
 }
 
 proptest! {
