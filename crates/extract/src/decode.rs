@@ -208,8 +208,9 @@ impl<R: Read> TextDecoder<R> {
         if self.eof {
             return Ok(false);
         }
-        let input: Vec<u8> = if !self.pending.is_empty() {
-            std::mem::take(&mut self.pending)
+        let pending = std::mem::take(&mut self.pending);
+        let n = if !pending.is_empty() {
+            0
         } else {
             let n = loop {
                 match self.reader.read(&mut self.buf) {
@@ -218,10 +219,14 @@ impl<R: Read> TextDecoder<R> {
                     Err(e) => return Err(e),
                 }
             };
-            if n == 0 {
-                self.eof = true;
-            }
-            self.buf[..n].to_vec()
+            self.eof = n == 0;
+            n
+        };
+        // Decode straight from the read buffer: no copy of the input on the way.
+        let input: &[u8] = if pending.is_empty() {
+            &self.buf[..n]
+        } else {
+            &pending
         };
         let last = self.eof;
         let need = self
@@ -229,7 +234,7 @@ impl<R: Read> TextDecoder<R> {
             .max_utf8_buffer_length(input.len())
             .unwrap_or(input.len() * 3 + 16);
         out.reserve(need);
-        let (_, read, replaced) = self.decoder.decode_to_string(&input, out, last);
+        let (_, read, replaced) = self.decoder.decode_to_string(input, out, last);
         debug_assert_eq!(read, input.len());
         if replaced && self.first_replacement.is_none() {
             self.first_replacement = Some(self.bytes_read);

@@ -85,16 +85,119 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     }
 });
 
-/// Splits a (folded) address into its parts; `None` if it is not an address.
+/// Counties/cities and townships, for splitting an address without the regex's slow engines.
+struct Places {
+    /// Longest first.
+    cities: Vec<&'static str>,
+    districts: std::collections::HashSet<&'static str>,
+}
+
+static PLACES: LazyLock<Places> = LazyLock::new(|| {
+    let mut cities = vec!["台北縣", "台中縣", "台南縣", "高雄縣", "桃園縣"];
+    let mut districts = std::collections::HashSet::new();
+    for line in include_str!("../../data/districts.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut it = line.split_whitespace();
+        cities.extend(it.next());
+        districts.extend(it);
+    }
+    cities.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    Places { cities, districts }
+});
+
+const NUMERALS: &str = "0123456789一二三四五六七八九十百〇○零";
+
+/// Length of a number (Arabic or Chinese numerals) at the start of `t`.
+fn number_len(t: &str) -> usize {
+    t.char_indices()
+        .find(|(_, c)| !NUMERALS.contains(*c))
+        .map_or(t.len(), |(i, _)| i)
+}
+
+/// Splits a (folded) address into its parts; `None` if it names no place before its number.
+///
+/// A hand-written walk in the order of the address regex (city, township, village and 鄰, road
+/// and 段): masking calls it on every address it prints, and regex capture groups would need the
+/// slow engines there.
 pub fn parts(addr: &str) -> Option<AddressParts> {
-    let caps = PATTERNS.anchored.captures(addr)?;
-    let end = |name: &str| caps.name(name).filter(|m| !m.is_empty()).map(|m| m.end());
-    let p = AddressParts {
-        city_end: end("city"),
-        district_end: end("district"),
-        village_end: end("village"),
-        road_end: end("road"),
-    };
+    let places = &*PLACES;
+    let mut i = addr.bytes().take(6).take_while(u8::is_ascii_digit).count();
+    if i > 0 && addr[i..].starts_with(' ') {
+        i += 1;
+    }
+    let mut p = AddressParts::default();
+    for prov in ["台灣省", "福建省"] {
+        if addr[i..].starts_with(prov) {
+            i += prov.len();
+        }
+    }
+    if let Some(c) = places.cities.iter().find(|c| addr[i..].starts_with(**c)) {
+        i += c.len();
+        p.city_end = Some(i);
+    } else {
+        // A postal code or province alone is not a place.
+        i = 0;
+    }
+    // Townships are 2 to 4 chars, the last being 區, 鄉, 鎮 or 市.
+    let ends: Vec<usize> = addr[i..]
+        .char_indices()
+        .skip(1)
+        .take(4)
+        .map(|(j, c)| i + j + c.len_utf8())
+        .collect();
+    if let Some(&e) = ends
+        .iter()
+        .rev()
+        .find(|&&e| places.districts.contains(&addr[i..e]))
+    {
+        i = e;
+        p.district_end = Some(i);
+    }
+    // Village: up to 3 Han chars then 村 or 里; then an optional N鄰.
+    let rest = &addr[i..];
+    if let Some((j, c)) = rest
+        .char_indices()
+        .take(4)
+        .skip(1)
+        .find(|(_, c)| *c == '村' || *c == '里')
+        && !rest[..j].chars().any(|c| NUMERALS.contains(c))
+    {
+        i += j + c.len_utf8();
+        p.village_end = Some(i);
+    }
+    let n = number_len(&addr[i..]);
+    if n > 0 && addr[i + n..].starts_with('鄰') {
+        i += n + '鄰'.len_utf8();
+        p.village_end = Some(i);
+    }
+    // Road: up to 5 Han chars then 路, 街 or 大道; then an optional N段.
+    let rest = &addr[i..];
+    for (j, c) in rest.char_indices().take(7).skip(1) {
+        if NUMERALS.contains(c)
+            && !matches!(
+                c,
+                '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+            )
+        {
+            break;
+        }
+        let end = if c == '路' || c == '街' {
+            j + c.len_utf8()
+        } else if rest[j..].starts_with("大道") {
+            j + "大道".len()
+        } else {
+            continue;
+        };
+        i += end;
+        let n = number_len(&addr[i..]);
+        if n > 0 && addr[i + n..].starts_with('段') {
+            i += n + '段'.len_utf8();
+        }
+        p.road_end = Some(i);
+        break;
+    }
     (p.city_end.is_some()
         || p.district_end.is_some()
         || p.village_end.is_some()
@@ -179,6 +282,40 @@ fn is_han(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regex's own split, as an oracle for the hand-written one.
+    fn parts_by_regex(addr: &str) -> Option<AddressParts> {
+        let caps = PATTERNS.anchored.captures(addr)?;
+        let end = |name: &str| caps.name(name).filter(|m| !m.is_empty()).map(|m| m.end());
+        Some(AddressParts {
+            city_end: end("city"),
+            district_end: end("district"),
+            village_end: end("village"),
+            road_end: end("road"),
+        })
+    }
+
+    #[test]
+    fn hand_split_agrees_with_the_regex() {
+        for a in [
+            "100台北市中正區重慶南路一段122號3樓",
+            "10048台北市中正區重慶南路1段122號",
+            "新北市板橋區中山路一段161號",
+            "南投縣信義鄉東埔村1鄰50號",
+            "高雄市苓雅區四維三路2號12樓之3",
+            "中山北路二段45巷7弄3號",
+            "桃園市中壢區中央西路二段三十五號五樓",
+            "屏東縣三地門鄉中正路二段26號",
+            "彰化縣彰化市中山路二段416號",
+            "花蓮縣吉安鄉福德村12鄰中華路一段88號",
+            "台東縣太麻里鄉大王村5鄰10號",
+            "台中市西屯區市政北二路238號",
+            "宜蘭縣羅東鎮興東路22號",
+            "市民大道三段8號",
+        ] {
+            assert_eq!(parts(a), parts_by_regex(a), "{a}");
+        }
+    }
 
     #[test]
     fn parts_of_a_full_address() {
