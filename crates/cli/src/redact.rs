@@ -31,6 +31,66 @@ pub struct RedactArgs {
     allow_classified: bool,
 }
 
+fn is_html(path: &std::path::Path, text: &str) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let head = text
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    matches!(ext.as_str(), "html" | "htm" | "xhtml")
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+}
+
+/// The HTML with every tag, comment and `&nbsp;` blanked to spaces of the same byte length, so
+/// that offsets still point into the original. `陳情人<b>王小明</b>` reads as `陳情人   王小明`.
+fn html_view(html: &str) -> (String, Vec<(usize, usize)>) {
+    let mut view = html.as_bytes().to_vec();
+    let mut tags = vec![];
+    let b = html.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
+        let s = i + off;
+        let close = if html[s..].starts_with("<!--") {
+            html[s..].find("-->").map(|e| s + e + 3)
+        } else {
+            memchr::memchr(b'>', &b[s..]).map(|e| s + e + 1)
+        };
+        let Some(e) = close else { break };
+        view[s..e].fill(b' ');
+        tags.push((s, e));
+        i = e;
+    }
+    let mut out = String::from_utf8(view).unwrap_or_else(|_| html.to_string());
+    out = out.replace("&nbsp;", "      ");
+    (out, tags)
+}
+
+/// Findings of an HTML page: the raw markup (for attributes: `mailto:`, `title`, `value`) and the
+/// text with tags blanked (for names and numbers split from their context by a tag). A finding of
+/// the text view that would cross into a tag is left out: masking must never break the markup.
+fn html_findings(scanner: &Scanner, html: &str) -> Vec<baomi_inspect::Finding> {
+    let mut found = scanner.scan(html);
+    let (view, tags) = html_view(html);
+    for f in scanner.scan(&view) {
+        let in_tag = tags.iter().any(|(s, e)| f.start < *e && *s < f.end);
+        if !in_tag
+            && !found
+                .iter()
+                .any(|g| g.start == f.start && g.end == f.end && g.kind == f.kind)
+        {
+            found.push(f);
+        }
+    }
+    found.sort_by_key(|f| f.start);
+    found
+}
+
 pub fn run(a: RedactArgs) -> Result<u8> {
     let profile = match MaskProfile::named(&a.profile) {
         Some(p) => p,
@@ -94,7 +154,11 @@ pub fn run(a: RedactArgs) -> Result<u8> {
         );
     }
     let scanner = Scanner::with(&dict, &ScanOptions::default());
-    let findings = scanner.scan(&text);
+    let findings = if is_html(&a.input, &text) {
+        html_findings(&scanner, &text)
+    } else {
+        scanner.scan(&text)
+    };
     let decision = Policy::default_policy().decide(Request {
         findings: &findings,
         uninspected: false,

@@ -314,3 +314,39 @@ fn redact_refuses_classified_documents() {
         "密等：機密\n陳情人王○○\n"
     );
 }
+
+#[test]
+fn redact_html_keeps_markup() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = "<!DOCTYPE html>\n<html lang=\"zh-Hant-TW\"><body>\n<h1>陳情案回覆</h1>\n<p>陳情人<b>王小明</b>君：身分證A123456789，\
+                <a href=\"mailto:wang.xm@example.com.tw\">wang.xm@example.com.tw</a>，電話<span class=\"tel\">0912-345-678</span>。</p>\n</body></html>\n";
+    let p = write(dir.path(), "reply.html", html.as_bytes());
+    let out = baomi(&["redact", &p]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let masked = String::from_utf8(out.stdout).unwrap();
+    for secret in ["A123456789", "wang.xm@", "0912-345-678", "王小明"] {
+        assert!(!masked.contains(secret), "{secret} left in {masked}");
+    }
+    // Every tag survives as it was: masking only ever replaces characters inside findings.
+    let tags = |s: &str| {
+        s.match_indices('<')
+            .map(|(i, _)| s[i..].split_inclusive('>').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (before, after) = (tags(html), tags(&masked));
+    assert_eq!(before.len(), after.len());
+    for (a, b) in before.iter().zip(&after) {
+        if !a.contains("mailto") {
+            assert_eq!(a, b);
+        }
+    }
+    assert!(masked.contains("<a href=\"mailto:w******@example.com.tw\">"));
+    assert!(masked.contains("<span class=\"tel\">0912-***-678</span>"));
+    // The name was split from 陳情人 by a tag, and is masked all the same.
+    assert!(masked.contains("陳情人<b>王○○</b>君"));
+}

@@ -67,7 +67,11 @@ fn date(r: &mut Rng) -> String {
 /// Hard negatives: numbers and words that look like findings and are not.
 fn distractor(r: &mut Rng, doc: &mut Doc) {
     let y = r.u32(105..=114);
-    let s = match r.usize(..30) {
+    let s = match r.usize(..34) {
+        30 => "請洽陳先生或林小姐".to_string(),
+        31 => "本件非屬機密，得公開".to_string(),
+        32 => "機密文件處理要點第5點".to_string(),
+        33 => format!("王科長已於{}核閱", date(r)),
         16 => "申請人應檢附身分證明文件影本".to_string(),
         17 => "請出席委員會議之人員準時與會".to_string(),
         18 => "陳情人所陳事項，業經本局查明".to_string(),
@@ -305,7 +309,14 @@ fn letter(r: &mut Rng, d: &[(String, Vec<String>)], doc: &mut Doc) {
     doc.push("主旨：有關台端申請案，復如說明，請查照。\n說明：\n一、依據台端");
     doc.push(&date(r)).push("申請書辦理。\n二、");
     distractor(r, doc);
-    doc.push("。\n三、申請人");
+    doc.push("。\n");
+    if r.usize(..6) == 0 {
+        // A name with no context word: labelled, and a context-based detector misses it.
+        doc.push("另由")
+            .plant(Kind::PersonName, &values::name(r))
+            .push("彙整相關資料。\n");
+    }
+    doc.push("三、申請人");
     doc.plant(Kind::PersonName, &values::name(r)).push("（");
     if r.usize(..5) == 0 {
         doc.plant(Kind::TwResidentId, &values::resident_id(r));

@@ -247,10 +247,11 @@ fn is_whole_name(t: &str) -> bool {
 }
 
 /// Skips separators between a context word and the name: `：`, spaces, `為`.
+/// Up to 40 bytes: table cells and HTML tags blanked to spaces (`</td><td>`) sit there too.
 fn skip_separators(t: &str) -> usize {
     let mut i = 0;
     for c in t.chars() {
-        if matches!(c, '：' | ':' | ' ' | '　' | '\t' | '|' | '｜' | '為' | '係') && i < 12 {
+        if matches!(c, '：' | ':' | ' ' | '　' | '\t' | '|' | '｜' | '為' | '係') && i < 40 {
             i += c.len_utf8();
         } else {
             break;
