@@ -64,14 +64,38 @@ impl WordSet {
 
     /// Every non-overlapping occurrence, leftmost first, the longest word at a position.
     pub fn find_all(&self, text: &str, out: &mut Vec<Hit>) {
-        let hay = text.as_bytes();
+        #[cfg(target_arch = "x86_64")]
+        if self.bloom.is_some() {
+            self.find_all_and_tokens(text, out, None::<fn(usize) -> usize>);
+            return;
+        }
+        self.scalar(text.as_bytes(), 0, out);
+    }
+
+    /// Like [`WordSet::find_all`], and in the same pass over the text, calls `token` with every
+    /// digit-anchored candidate of `trigger` (it returns where token scanning resumes): one SIMD
+    /// pass instead of two. Returns false, doing nothing, where the SIMD filter is not available.
+    pub fn find_all_and_tokens(
+        &self,
+        text: &str,
+        out: &mut Vec<Hit>,
+        mut token: Option<impl FnMut(usize) -> usize>,
+    ) -> bool {
         #[cfg(target_arch = "x86_64")]
         if let Some(bloom) = &self.bloom {
-            let mut next = 0;
+            let hay = text.as_bytes();
+            let (mut next, mut resume) = (0, 0);
+            let with_tokens = token.is_some();
             // SAFETY: `bloom` exists only if AVX2 was detected at run time.
             let done = unsafe {
-                bloom.candidates(hay, |i| {
-                    if i >= next
+                bloom.candidates(hay, with_tokens, |i, is_token| {
+                    if is_token {
+                        if i >= resume
+                            && let Some(t) = token.as_mut()
+                        {
+                            resume = t(i).max(i + 1);
+                        }
+                    } else if i >= next
                         && let Some(h) = self.word_at(hay, i)
                     {
                         next = h.end;
@@ -80,9 +104,13 @@ impl WordSet {
                 })
             };
             self.scalar(hay, done.max(next), out);
-            return;
+            if let Some(t) = token.as_mut() {
+                crate::trigger::for_each(hay, done.max(resume), t);
+            }
+            return true;
         }
-        self.scalar(hay, 0, out);
+        let _ = (text, out, &mut token);
+        false
     }
 
     /// The longest word at byte `i`, a char boundary.
@@ -115,7 +143,7 @@ impl WordSet {
         })
     }
 
-    fn scalar(&self, hay: &[u8], from: usize, out: &mut Vec<Hit>) {
+    pub(crate) fn scalar(&self, hay: &[u8], from: usize, out: &mut Vec<Hit>) {
         let n = hay.len();
         let mut i = from;
         // `from` may sit inside a char: step to the next boundary.
@@ -205,7 +233,12 @@ mod simd {
         /// # Safety
         /// The CPU must support AVX2 (checked by [`Bloom::new`]).
         #[target_feature(enable = "avx2")]
-        pub unsafe fn candidates(&self, hay: &[u8], mut f: impl FnMut(usize)) -> usize {
+        pub unsafe fn candidates(
+            &self,
+            hay: &[u8],
+            tokens: bool,
+            mut f: impl FnMut(usize, bool),
+        ) -> usize {
             let n = hay.len();
             let ptr = hay.as_ptr();
             // SAFETY (all loads below): i + 37 <= n keeps 32-byte loads at i..=i+5 in bounds.
@@ -261,6 +294,22 @@ mod simd {
                 (x, y)
             };
             let lead = |v: __m256i| _mm256_cmpeq_epi8(_mm256_and_si256(v, mf0), me0);
+            // The digit-anchored candidates of `trigger`: ASCII 0..@, and full-width digits/＠
+            // (EF BC 90..A0, recognised by all three bytes).
+            let (d_lo, d_span) = (
+                _mm256_set1_epi8(b'0' as i8),
+                _mm256_set1_epi8((b'@' - b'0') as i8),
+            );
+            let (ef, bc) = (
+                _mm256_set1_epi8(0xEFu8 as i8),
+                _mm256_set1_epi8(0xBCu8 as i8),
+            );
+            let (fw_lo, fw_span) = (_mm256_set1_epi8(0x90u8 as i8), _mm256_set1_epi8(0x10));
+            let token_mask = if tokens { ones } else { zero };
+            let in_range = |v: __m256i, lo: __m256i, span: __m256i| {
+                let d = _mm256_sub_epi8(v, lo);
+                _mm256_cmpeq_epi8(_mm256_min_epu8(d, span), d)
+            };
             let mut i = 0;
             while i + 37 <= n {
                 let (v0, v1, v2, v3, v4, v5) = (
@@ -282,9 +331,28 @@ mod simd {
                     ),
                 );
                 let cand = _mm256_and_si256(lead(v0), _mm256_or_si256(single, pair));
-                let mut mask = _mm256_movemask_epi8(cand) as u32;
+                let tok = _mm256_and_si256(
+                    token_mask,
+                    _mm256_or_si256(
+                        in_range(v0, d_lo, d_span),
+                        _mm256_and_si256(
+                            _mm256_and_si256(_mm256_cmpeq_epi8(v0, ef), _mm256_cmpeq_epi8(v1, bc)),
+                            in_range(v2, fw_lo, fw_span),
+                        ),
+                    ),
+                );
+                let cmask = _mm256_movemask_epi8(cand) as u32;
+                let tmask = _mm256_movemask_epi8(tok) as u32;
+                let mut mask = cmask | tmask;
                 while mask != 0 {
-                    f(i + mask.trailing_zeros() as usize);
+                    let bit = mask & mask.wrapping_neg();
+                    let p = i + mask.trailing_zeros() as usize;
+                    if tmask & bit != 0 {
+                        f(p, true);
+                    }
+                    if cmask & bit != 0 {
+                        f(p, false);
+                    }
                     mask &= mask - 1;
                 }
                 i += 32;

@@ -80,6 +80,8 @@ pub struct Scanner {
     cjk: Triggers,
     roles: Vec<Role>,
     keywords: Option<KeywordMatcher>,
+    /// Whether any digit-anchored kind is enabled.
+    tokens_on: bool,
     enabled: [bool; Kind::ALL.len()],
     min_confidence: f32,
 }
@@ -135,6 +137,17 @@ impl Scanner {
             markings: MarkingDetector::new(),
             cjk,
             roles,
+            tokens_on: [
+                Kind::TwNationalId,
+                Kind::TwResidentId,
+                Kind::TwBusinessId,
+                Kind::Phone,
+                Kind::Email,
+                Kind::PaymentCard,
+                Kind::LicensePlate,
+            ]
+            .iter()
+            .any(|k| enabled[*k as usize]),
             keywords: if enabled[Kind::Keyword as usize] {
                 KeywordMatcher::new(dict)
             } else {
@@ -156,12 +169,26 @@ impl Scanner {
     pub fn scan_into(&self, text: &str, out: &mut Vec<Finding>) {
         out.clear();
         let mut folded = Folded::default();
-        self.tokens.scan(text, &mut folded, out);
+        let mut hits = Vec::new();
+        // One SIMD pass for both kinds of triggers where the CPU allows; two otherwise.
+        let one_pass = match &self.cjk {
+            Triggers::Words(w) => {
+                let tokens = self
+                    .tokens_on
+                    .then_some(|p| self.tokens.at(text, p, &mut folded, out));
+                w.find_all_and_tokens(text, &mut hits, tokens)
+            }
+            _ => false,
+        };
+        if !one_pass {
+            if self.tokens_on {
+                self.tokens.scan(text, &mut folded, out);
+            }
+            self.cjk.find_all(text, &mut hits);
+        }
         let mut marked_to = 0;
         let mut addr_to = 0;
         let mut names_to = 0;
-        let mut hits = Vec::new();
-        self.cjk.find_all(text, &mut hits);
         for m in hits {
             match self.roles[m.pattern] {
                 Role::Address => {
@@ -250,4 +277,46 @@ fn resolve(out: &mut Vec<Finding>) {
     }
     let mut it = keep.iter();
     out.retain(|_| *it.next().unwrap_or(&true));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-pass SIMD path and the plain two-pass path find the same triggers and tokens.
+    #[test]
+    fn one_pass_and_two_passes_agree() {
+        let s = Scanner::new();
+        let Triggers::Words(words) = &s.cjk else {
+            panic!("built-in triggers are CJK words")
+        };
+        let text = "陳情人王小明（身分證A123456789）住臺北市中正區重慶南路一段122號，電話０９１２－３４５－６７８。\n\
+                    密等：機密\n委員：林佳蓉、歐陽志明。承辦人張家豪 wang@example.com 新臺幣1234萬元，113年5月3日。"
+            .repeat(40);
+        for start in 0..9 {
+            let t = &text[text.ceil_char_boundary(start)..];
+            let (mut f1, mut f2) = (Folded::default(), Folded::default());
+            let (mut out1, mut out2) = (vec![], vec![]);
+            let (mut h1, mut h2) = (vec![], vec![]);
+            let done = words.find_all_and_tokens(
+                t,
+                &mut h1,
+                Some(|p| s.tokens.at(t, p, &mut f1, &mut out1)),
+            );
+            if !done {
+                return; // no AVX2 here: only one path exists
+            }
+            s.tokens.scan(t, &mut f2, &mut out2);
+            words.scalar(t.as_bytes(), 0, &mut h2);
+            let key = |h: &Vec<Hit>| h.iter().map(|h| (h.start, h.pattern)).collect::<Vec<_>>();
+            assert_eq!(key(&h1), key(&h2));
+            assert_eq!(out1, out2);
+            assert!(
+                out1.len() >= 100 && h1.len() >= 200,
+                "{} {}",
+                out1.len(),
+                h1.len()
+            );
+        }
+    }
 }

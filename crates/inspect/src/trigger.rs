@@ -10,15 +10,15 @@
 /// skip ahead past a whole token). The mask of a block is walked in place, so a text with a number
 /// every hundred bytes does not pay for leaving and re-entering the SIMD loop each time.
 #[inline]
-pub(crate) fn for_each(hay: &[u8], mut f: impl FnMut(usize) -> usize) {
+pub(crate) fn for_each(hay: &[u8], from: usize, mut f: impl FnMut(usize) -> usize) {
     #[cfg(target_arch = "x86_64")]
     {
         // SAFETY: SSE2 is part of the x86_64 baseline.
-        unsafe { for_each_sse2(hay, &mut f) }
+        unsafe { for_each_sse2(hay, from, &mut f) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let mut i = 0;
+        let mut i = from;
         while let Some(p) = next_scalar(hay, i) {
             i = f(p).max(p + 1);
         }
@@ -27,7 +27,7 @@ pub(crate) fn for_each(hay: &[u8], mut f: impl FnMut(usize) -> usize) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-unsafe fn for_each_sse2(hay: &[u8], f: &mut impl FnMut(usize) -> usize) {
+unsafe fn for_each_sse2(hay: &[u8], from: usize, f: &mut impl FnMut(usize) -> usize) {
     use std::arch::x86_64::*;
     let n = hay.len();
     let ptr = hay.as_ptr();
@@ -37,8 +37,8 @@ unsafe fn for_each_sse2(hay: &[u8], f: &mut impl FnMut(usize) -> usize) {
     let bc = _mm_set1_epi8(0xBCu8 as i8);
     let fw_lo = _mm_set1_epi8(0x90u8 as i8);
     let fw_span = _mm_set1_epi8(0x10);
-    let mut i = 0;
-    let mut resume = 0;
+    let mut i = from;
+    let mut resume = from;
     while i + 18 <= n {
         // SAFETY: i + 18 <= n, so the three 16-byte loads at i, i+1, i+2 stay in bounds.
         let (v0, v1, v2) = unsafe {
@@ -72,7 +72,7 @@ unsafe fn for_each_sse2(hay: &[u8], f: &mut impl FnMut(usize) -> usize) {
 }
 
 #[inline]
-fn is_candidate(hay: &[u8], i: usize) -> bool {
+pub(crate) fn is_candidate(hay: &[u8], i: usize) -> bool {
     let b = hay[i];
     (b'0'..=b'@').contains(&b)
         || (b == 0xEF
@@ -103,14 +103,14 @@ mod tests {
         let text = "公務機密，請勿外流。電話０９１２，ID A1 x@y 臺北市（中正區）1234567".repeat(9);
         let hay = text.as_bytes();
         let mut seen = vec![];
-        for_each(hay, |p| {
+        for_each(hay, 0, |p| {
             seen.push(p);
             p + 1
         });
         assert_eq!(seen, all(hay));
         // Skipping 5 bytes at each candidate drops exactly the candidates inside the skip.
         let mut skipped = vec![];
-        for_each(hay, |p| {
+        for_each(hay, 0, |p| {
             skipped.push(p);
             p + 5
         });
@@ -137,7 +137,7 @@ mod tests {
                 i = p + 1;
             }
             let mut got = vec![];
-            for_each(&hay[start..], |p| {
+            for_each(&hay[start..], 0, |p| {
                 got.push(p + start);
                 p + 1
             });

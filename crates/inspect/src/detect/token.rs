@@ -88,33 +88,37 @@ impl TokenDetectors {
 
     /// Runs every token detector over `text`, appending to `out`.
     pub fn scan(&self, text: &str, folded: &mut Folded, out: &mut Vec<Finding>) {
+        crate::trigger::for_each(text.as_bytes(), 0, |p| self.at(text, p, folded, out));
+    }
+
+    /// Handles the candidate byte `p` (see `trigger`); returns where scanning resumes.
+    #[inline]
+    pub fn at(&self, text: &str, p: usize, folded: &mut Folded, out: &mut Vec<Finding>) -> usize {
         let hay = text.as_bytes();
-        crate::trigger::for_each(hay, |p| {
-            let b = hay[p];
-            let is_trigger = b.is_ascii_digit() || b == b'@' || b == 0xEF;
-            if !is_trigger || !text.is_char_boundary(p) {
-                return p + 1;
+        let b = hay[p];
+        let is_trigger = b.is_ascii_digit() || b == b'@' || b == 0xEF;
+        if !is_trigger || !text.is_char_boundary(p) {
+            return p + 1;
+        }
+        // Fast path for the numbers of ordinary prose (113年, 新臺幣1234萬元): a short run of
+        // ASCII digits between non-token chars cannot hold anything we look for.
+        if b.is_ascii_digit() {
+            let run = hay[p..]
+                .iter()
+                .take(8)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            let after = p + run;
+            if run < 5
+                && (p == 0 || token_char_before(hay, text, p).is_none())
+                && (after == hay.len() || token_char_at(hay, text, after).is_none())
+            {
+                return after;
             }
-            // Fast path for the numbers of ordinary prose (113年, 新臺幣1234萬元): a short run of
-            // ASCII digits between non-token chars cannot hold anything we look for.
-            if b.is_ascii_digit() {
-                let run = hay[p..]
-                    .iter()
-                    .take(8)
-                    .take_while(|c| c.is_ascii_digit())
-                    .count();
-                let after = p + run;
-                if run < 5
-                    && (p == 0 || token_char_before(hay, text, p).is_none())
-                    && (after == hay.len() || token_char_at(hay, text, after).is_none())
-                {
-                    return after;
-                }
-            }
-            let (start, end) = region(text, p);
-            self.scan_region(text, start, end, folded, out);
-            end.max(p + 1)
-        });
+        }
+        let (start, end) = region(text, p);
+        self.scan_region(text, start, end, folded, out);
+        end.max(p + 1)
     }
 
     fn scan_region(
