@@ -81,6 +81,26 @@ fn main() {
         ("prose: names only", &[Kind::PersonName]),
         ("prose: classification only", &[Kind::Classification]),
     ];
+    for (name, kinds) in [
+        ("dense: national id only", &[Kind::TwNationalId][..]),
+        ("dense: phone only", &[Kind::Phone][..]),
+        ("dense: email only", &[Kind::Email][..]),
+        ("dense: card only", &[Kind::PaymentCard][..]),
+        ("dense: business id only", &[Kind::TwBusinessId][..]),
+        ("dense: plate only", &[Kind::LicensePlate][..]),
+        ("dense: address only", &[Kind::Address][..]),
+        ("dense: names only", &[Kind::PersonName][..]),
+        ("dense: classification only", &[Kind::Classification][..]),
+    ] {
+        let s = Scanner::with(
+            &Dictionary::default(),
+            &ScanOptions {
+                kinds: kinds.to_vec(),
+                min_confidence: 0.0,
+            },
+        );
+        throughput(name, &s, &dense);
+    }
     for (name, kinds) in groups {
         let s = Scanner::with(
             &Dictionary::default(),

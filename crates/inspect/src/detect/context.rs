@@ -20,7 +20,17 @@ pub(crate) fn after(text: &str, pos: usize, bytes: usize) -> &str {
     }
 }
 
-/// Whether any of `words` occurs in `hay` (also in its 臺/台-folded spelling).
-pub(crate) fn has_any(hay: &str, words: &[&str]) -> bool {
-    words.iter().any(|w| hay.contains(w))
+/// A list of context words, compiled once: one automaton pass over a window instead of one
+/// substring search per word.
+pub(crate) struct Words(aho_corasick::AhoCorasick);
+
+impl Words {
+    pub fn new(words: &[&str]) -> Words {
+        Words(aho_corasick::AhoCorasick::new(words).expect("built-in context words"))
+    }
+
+    /// Whether any of the words occurs in `hay`.
+    pub fn in_(&self, hay: &str) -> bool {
+        self.0.is_match(hay)
+    }
 }

@@ -6,7 +6,46 @@ use super::context;
 use crate::checksum::{self, IdKind};
 use crate::finding::{Finding, Kind};
 use crate::fold::{Folded, fold_char};
-use regex::Regex;
+use regex_automata::dfa::regex::Regex as DfaRegex;
+use std::sync::LazyLock;
+
+/// An ASCII-only pattern compiled to dense DFAs (forward and reverse). Token regions are a few
+/// bytes long and every one runs several patterns: a dense DFA has no cache to fetch and no lazy
+/// states to build, where a general regex pays a fixed cost per search that dwarfs the search.
+struct Regex(DfaRegex);
+
+/// A match in a haystack.
+struct M<'h> {
+    h: &'h str,
+    s: usize,
+    e: usize,
+}
+
+impl<'h> M<'h> {
+    fn start(&self) -> usize {
+        self.s
+    }
+    fn end(&self) -> usize {
+        self.e
+    }
+    fn as_str(&self) -> &'h str {
+        &self.h[self.s..self.e]
+    }
+}
+
+impl Regex {
+    fn new(p: &str) -> Result<Regex, Box<regex_automata::dfa::dense::BuildError>> {
+        DfaRegex::new(p).map(Regex).map_err(Box::new)
+    }
+
+    fn find_iter<'r, 'h>(&'r self, h: &'h str) -> impl Iterator<Item = M<'h>> + use<'r, 'h> {
+        self.0.find_iter(h.as_bytes()).map(move |m| M {
+            h,
+            s: m.start(),
+            e: m.end(),
+        })
+    }
+}
 
 /// Longest region handled in one piece; longer runs (base64, hex dumps) are cut.
 const MAX_REGION: usize = 16 * 1024;
@@ -46,6 +85,11 @@ pub(crate) const PLATE_CONTEXT: &[&str] = &[
     "監理",
     "停車",
 ];
+
+static PHONE_WORDS: LazyLock<context::Words> = LazyLock::new(|| context::Words::new(PHONE_CONTEXT));
+static BUSINESS_WORDS: LazyLock<context::Words> =
+    LazyLock::new(|| context::Words::new(BUSINESS_CONTEXT));
+static PLATE_WORDS: LazyLock<context::Words> = LazyLock::new(|| context::Words::new(PLATE_CONTEXT));
 
 /// Words before a local phone number (no area code) that make it a phone.
 const PHONE_CONTEXT: &[&str] = &[
@@ -171,9 +215,7 @@ impl TokenDetectors {
         if digits >= 9 {
             self.phones(text, f, out, first);
         }
-        if digits == 8
-            || digits >= 7 && context::has_any(context::before(text, start, 30), PHONE_CONTEXT)
-        {
+        if digits == 8 || digits >= 7 && PHONE_WORDS.in_(context::before(text, start, 30)) {
             self.local_phones(text, start, f, out, first);
         }
         if digits >= 8 {
@@ -294,7 +336,7 @@ impl TokenDetectors {
         out: &mut Vec<Finding>,
         first: usize,
     ) {
-        if !context::has_any(context::before(text, start, 30), PHONE_CONTEXT) {
+        if !PHONE_WORDS.in_(context::before(text, start, 30)) {
             return;
         }
         for m in self.local_phone.find_iter(f.text()) {
@@ -333,7 +375,7 @@ impl TokenDetectors {
             }
             let orig_s = f.orig(s);
             let near = context::before(text, orig_s.max(start), 40);
-            if context::has_any(near, BUSINESS_CONTEXT) {
+            if BUSINESS_WORDS.in_(near) {
                 push(
                     out,
                     first,
@@ -358,8 +400,8 @@ impl TokenDetectors {
         first: usize,
     ) {
         let ctx = || {
-            context::has_any(context::before(text, start, 60), PLATE_CONTEXT)
-                || context::has_any(context::after(text, end, 24), PLATE_CONTEXT)
+            PLATE_WORDS.in_(context::before(text, start, 60))
+                || PLATE_WORDS.in_(context::after(text, end, 24))
         };
         let mut checked = None;
         for m in self.plate.find_iter(f.text()) {
