@@ -58,7 +58,9 @@ pub struct Sink {
     show_values: bool,
     profile: MaskProfile,
     out: Mutex<Box<dyn Write + Send>>,
-    sarif: Mutex<Vec<Value>>,
+    /// SARIF results, each already serialised: a tree of `Value`s per result costs more than
+    /// the scan.
+    sarif: Mutex<Vec<String>>,
     notes: Mutex<Vec<Value>>,
 }
 
@@ -81,7 +83,7 @@ impl Sink {
         }
         if self.format == Format::Sarif {
             let mut s = self.sarif.lock().unwrap_or_else(|p| p.into_inner());
-            s.extend(records.iter().map(|r| self.sarif_result(r)));
+            s.extend(records.iter().map(|r| self.sarif_result(r).to_string()));
             return;
         }
         let mut buf = String::new();
@@ -213,16 +215,26 @@ impl Sink {
                 .into_iter()
                 .map(|d| json!({"id": d.kind.name(), "name": d.kind.label_zh(), "fullDescription": {"text": d.description}}))
                 .collect();
-            let doc = json!({
-                "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                "version": "2.1.0",
-                "runs": [{
-                    "tool": {"driver": {"name": "baomi", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
-                    "results": results,
-                    "invocations": [{"executionSuccessful": true, "toolExecutionNotifications": notes}],
-                }],
-            });
-            self.write(&(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"));
+            // Written around the results by hand, so that they are never parsed back into trees.
+            let tool = json!({"driver": {"name": "baomi", "version": env!("CARGO_PKG_VERSION"), "rules": rules}});
+            let invocations =
+                json!([{"executionSuccessful": true, "toolExecutionNotifications": notes}]);
+            let mut doc =
+                String::with_capacity(results.iter().map(|r| r.len() + 2).sum::<usize>() + 4096);
+            doc.push_str("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\",\"runs\":[{\"tool\":");
+            doc.push_str(&tool.to_string());
+            doc.push_str(",\"results\":[");
+            for (i, r) in results.iter().enumerate() {
+                if i > 0 {
+                    doc.push(',');
+                }
+                doc.push('\n');
+                doc.push_str(r);
+            }
+            doc.push_str("],\"invocations\":");
+            doc.push_str(&invocations.to_string());
+            doc.push_str("}]}\n");
+            self.write(&doc);
         }
         let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = out.flush();

@@ -29,7 +29,15 @@ fn throughput(name: &str, scanner: &Scanner, text: &str) {
 
 fn main() {
     if let Ok(only) = std::env::var("BENCH_ONLY_NAMES") {
-        let sparse = if only == "dense" { generate(1, 40_000).iter().map(|d| d.text.as_str()).collect::<Vec<_>>().join("\n") } else { prose::corpus(2, 64 << 20) };
+        let sparse = if only == "dense" {
+            generate(1, 40_000)
+                .iter()
+                .map(|d| d.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            prose::corpus(2, 64 << 20)
+        };
         let s = Scanner::with(
             &Dictionary::default(),
             &ScanOptions {
