@@ -76,64 +76,57 @@ impl Sink {
         }
     }
 
-    /// Formats a batch of findings of one file into one write.
-    pub fn findings(&self, records: &[Record<'_>]) {
-        if records.is_empty() {
-            return;
-        }
+    /// Formats one finding into `buf` (a per-file buffer the caller hands to [`Sink::flush`]).
+    /// SARIF results are kept for the document written at the end.
+    pub fn format(&self, buf: &mut Vec<u8>, r: &Record<'_>) {
+        use std::io::Write as _;
         if self.format == Format::Sarif {
-            let mut s = self.sarif.lock().unwrap_or_else(|p| p.into_inner());
-            s.extend(records.iter().map(|r| self.sarif_result(r).to_string()));
+            let res = self.sarif_result(r).to_string();
+            self.sarif.lock().unwrap_or_else(|p| p.into_inner()).push(res);
             return;
         }
-        let mut buf = String::new();
-        for r in records {
-            let masked = mask_value(r.finding.kind, r.value, &self.profile);
-            match self.format {
-                Format::Text => {
-                    let level = r
-                        .finding
-                        .level
-                        .map(|l| format!(" [{l}]"))
-                        .unwrap_or_default();
-                    let shown = if self.show_values { r.value } else { &masked };
-                    buf.push_str(&format!(
-                        "{}:{}:{}: {}{} {} ({:.2})\n",
-                        r.path,
-                        r.line,
-                        r.column,
-                        r.finding.kind,
-                        level,
-                        shown,
-                        r.finding.confidence
-                    ));
+        let masked = mask_value(r.finding.kind, r.value, &self.profile);
+        let shown = if self.show_values { r.value } else { &masked };
+        match self.format {
+            Format::Text => {
+                let _ = write!(buf, "{}:{}:{}: {}", r.path, r.line, r.column, r.finding.kind);
+                if let Some(l) = r.finding.level {
+                    let _ = write!(buf, " [{l}]");
                 }
-                Format::Json => {
-                    let line = JsonLine {
-                        path: r.path,
-                        kind: r.finding.kind,
-                        start: r.start,
-                        end: r.start + (r.finding.end - r.finding.start),
-                        line: r.line,
-                        column: r.column,
-                        confidence: (f64::from(r.finding.confidence) * 100.0).round() / 100.0,
-                        level: r.finding.level,
-                        context: r.finding.context,
-                        rule: r.finding.rule,
-                        masked: &masked,
-                        encoding: r.encoding,
-                        value: self.show_values.then_some(r.value),
-                    };
-                    // A struct, not a `json!` map: this runs once per finding.
-                    if let Ok(s) = serde_json::to_string(&line) {
-                        buf.push_str(&s);
-                    }
-                    buf.push('\n');
-                }
-                Format::Sarif => unreachable!("handled above"),
+                let _ = writeln!(buf, " {shown} ({:.2})", r.finding.confidence);
             }
+            Format::Json => {
+                let line = JsonLine {
+                    path: r.path,
+                    kind: r.finding.kind,
+                    start: r.start,
+                    end: r.start + (r.finding.end - r.finding.start),
+                    line: r.line,
+                    column: r.column,
+                    confidence: (f64::from(r.finding.confidence) * 100.0).round() / 100.0,
+                    level: r.finding.level,
+                    context: r.finding.context,
+                    rule: r.finding.rule,
+                    masked: &masked,
+                    encoding: r.encoding,
+                    value: self.show_values.then_some(r.value),
+                };
+                // A struct written straight into the buffer: this runs once per finding.
+                let _ = serde_json::to_writer(&mut *buf, &line);
+                buf.push(b'\n');
+            }
+            Format::Sarif => unreachable!("handled above"),
         }
-        self.write(&buf);
+    }
+
+    /// Writes a per-file buffer of formatted findings in one piece, and empties it.
+    pub fn flush(&self, buf: &mut Vec<u8>) {
+        if buf.is_empty() {
+            return;
+        }
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = out.write_all(buf);
+        buf.clear();
     }
 
     /// A per-file policy decision.
@@ -154,6 +147,11 @@ impl Sink {
             format!("{path}: 決定 {} [{}]{why}", d.action, rules.join(", "))
         };
         self.write(&(line + "\n"));
+    }
+
+    /// A line of its own (counts).
+    pub fn raw_line(&self, line: &str) {
+        self.write(&format!("{line}\n"));
     }
 
     /// A file that was not inspected, or a warning about one.

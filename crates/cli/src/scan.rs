@@ -37,6 +37,9 @@ pub struct ScanArgs {
     /// Print raw values (default: masked).
     #[arg(long)]
     show_values: bool,
+    /// Print only the number of findings per file with findings (`path:count`), as `grep -c`.
+    #[arg(short = 'c', long)]
+    count: bool,
     /// Only these kinds (comma-separated stable names).
     #[arg(long, value_delimiter = ',')]
     kinds: Vec<String>,
@@ -81,6 +84,7 @@ struct Ctx<'a> {
     sink: &'a Sink,
     policy: Option<(Policy, Channel, Audience)>,
     json: bool,
+    count: bool,
     findings: AtomicUsize,
     errors: AtomicUsize,
 }
@@ -138,6 +142,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         sink: &sink,
         policy,
         json: a.format == Format::Json,
+        count: a.count,
         findings: AtomicUsize::new(0),
         errors: AtomicUsize::new(0),
     };
@@ -311,40 +316,38 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
         Sniffed::Text { encoding, .. } => encoding,
     };
     let enc_name = (encoding != Encoding::Utf8).then(|| encoding.name());
-    let mut batch: Vec<(baomi_inspect::Finding, String, usize, usize, usize)> = vec![];
+    let mut buf = Vec::with_capacity(64 << 10);
     let mut all = vec![];
     let want_all = ctx.policy.is_some();
-    let flush = |batch: &mut Vec<(baomi_inspect::Finding, String, usize, usize, usize)>| {
-        let recs: Vec<Record<'_>> = batch
-            .iter()
-            .map(|(f, v, s, l, c)| Record {
-                path: shown,
-                finding: f,
-                value: v,
-                start: *s,
-                line: *l,
-                column: *c,
-                encoding: enc_name,
-            })
-            .collect();
-        ctx.sink.findings(&recs);
-        batch.clear();
-    };
     let result = stream::scan(ctx.scanner, r, head, encoding, |loc| {
         let f = loc.finding;
-        let value = loc.text[f.start..f.end].to_string();
-        batch.push((f.clone(), value, loc.base + f.start, loc.line, loc.column));
         if want_all {
             all.push(f.clone());
         }
-        if batch.len() >= 1024 {
-            flush(&mut batch);
+        if ctx.count {
+            return;
+        }
+        let rec = Record {
+            path: shown,
+            finding: f,
+            value: &loc.text[f.start..f.end],
+            start: loc.base + f.start,
+            line: loc.line,
+            column: loc.column,
+            encoding: enc_name,
+        };
+        ctx.sink.format(&mut buf, &rec);
+        if buf.len() >= 64 << 10 {
+            ctx.sink.flush(&mut buf);
         }
     });
-    flush(&mut batch);
+    ctx.sink.flush(&mut buf);
     match result {
         Ok(stats) => {
             ctx.findings.fetch_add(stats.findings, Ordering::Relaxed);
+            if ctx.count && stats.findings > 0 {
+                ctx.sink.raw_line(&format!("{shown}:{}", stats.findings));
+            }
             if let Some(at) = stats.first_replacement {
                 ctx.sink.note(
                     shown,
