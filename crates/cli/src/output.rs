@@ -82,14 +82,21 @@ impl Sink {
         use std::io::Write as _;
         if self.format == Format::Sarif {
             let res = self.sarif_result(r).to_string();
-            self.sarif.lock().unwrap_or_else(|p| p.into_inner()).push(res);
+            self.sarif
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(res);
             return;
         }
         let masked = mask_value(r.finding.kind, r.value, &self.profile);
         let shown = if self.show_values { r.value } else { &masked };
         match self.format {
             Format::Text => {
-                let _ = write!(buf, "{}:{}:{}: {}", r.path, r.line, r.column, r.finding.kind);
+                let _ = write!(
+                    buf,
+                    "{}:{}:{}: {}",
+                    r.path, r.line, r.column, r.finding.kind
+                );
                 if let Some(l) = r.finding.level {
                     let _ = write!(buf, " [{l}]");
                 }

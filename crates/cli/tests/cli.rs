@@ -65,7 +65,10 @@ fn json_contract_and_exit_codes() {
     assert_eq!(baomi(&["scan", &clean]).status.code(), Some(0));
     let counted = baomi(&["scan", "--count", &found, &clean]);
     assert_eq!(counted.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&counted.stdout), format!("{found}:4\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&counted.stdout),
+        format!("{found}:4\n")
+    );
     // A missing file is an error for that file only: the other file is still scanned.
     let missing = dir.path().join("missing.txt").display().to_string();
     let out = baomi(&["scan", "--format", "json", &missing, &found]);

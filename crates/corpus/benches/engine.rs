@@ -41,7 +41,9 @@ fn main() {
         let s = Scanner::with(
             &Dictionary::default(),
             &ScanOptions {
-                kinds: if only == "all" { baomi_inspect::Kind::ALL.to_vec() } else if only == "digits" || only == "dense" {
+                kinds: if only == "all" {
+                    baomi_inspect::Kind::ALL.to_vec()
+                } else if only == "digits" || only == "dense" {
                     vec![
                         baomi_inspect::Kind::Phone,
                         baomi_inspect::Kind::TwNationalId,

@@ -306,6 +306,8 @@ mod simd {
             );
             let (fw_lo, fw_span) = (_mm256_set1_epi8(0x90u8 as i8), _mm256_set1_epi8(0x10));
             let token_mask = if tokens { ones } else { zero };
+            let d9_span = _mm256_set1_epi8(9);
+            let mut prev_digit = 0u32;
             let in_range = |v: __m256i, lo: __m256i, span: __m256i| {
                 let d = _mm256_sub_epi8(v, lo);
                 _mm256_cmpeq_epi8(_mm256_min_epu8(d, span), d)
@@ -342,7 +344,13 @@ mod simd {
                     ),
                 );
                 let cmask = _mm256_movemask_epi8(cand) as u32;
-                let tmask = _mm256_movemask_epi8(tok) as u32;
+                // Of a run of ASCII digits only the first matters: its handler skips the run.
+                let digits =
+                    _mm256_movemask_epi8(_mm256_and_si256(token_mask, in_range(v0, d_lo, d9_span)))
+                        as u32;
+                let tmask =
+                    (_mm256_movemask_epi8(tok) as u32) & !((digits << 1 | prev_digit) & digits);
+                prev_digit = digits >> 31;
                 let mut mask = cmask | tmask;
                 while mask != 0 {
                     let bit = mask & mask.wrapping_neg();

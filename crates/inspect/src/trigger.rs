@@ -37,6 +37,7 @@ unsafe fn for_each_sse2(hay: &[u8], from: usize, f: &mut impl FnMut(usize) -> us
     let bc = _mm_set1_epi8(0xBCu8 as i8);
     let fw_lo = _mm_set1_epi8(0x90u8 as i8);
     let fw_span = _mm_set1_epi8(0x10);
+    let nine = _mm_set1_epi8(9);
     let mut i = from;
     let mut resume = from;
     while i + 18 <= n {
@@ -55,7 +56,13 @@ unsafe fn for_each_sse2(hay: &[u8], from: usize, f: &mut impl FnMut(usize) -> us
             _mm_and_si128(_mm_cmpeq_epi8(v0, ef), _mm_cmpeq_epi8(v1, bc)),
             _mm_cmpeq_epi8(_mm_min_epu8(d2, fw_span), d2),
         );
-        let mut mask = _mm_movemask_epi8(_mm_or_si128(ascii, fw)) as u32;
+        // Of a run of ASCII digits only the first matters: its handler skips the run. Blocks
+        // overlap when a handler skips ahead, so "the byte before" is read, not carried.
+        let d = _mm_sub_epi8(v0, lo);
+        let digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)) as u32;
+        let prev = (i > 0 && hay[i - 1].is_ascii_digit()) as u32;
+        let mut mask =
+            (_mm_movemask_epi8(_mm_or_si128(ascii, fw)) as u32) & !((digits << 1 | prev) & digits);
         while mask != 0 {
             let p = i + mask.trailing_zeros() as usize;
             mask &= mask - 1;
@@ -80,8 +87,11 @@ pub(crate) fn is_candidate(hay: &[u8], i: usize) -> bool {
             && matches!(hay.get(i + 2), Some(0x90..=0xA0)))
 }
 
+/// The next candidate at or after `from`, skipping digits that continue a run of digits.
 fn next_scalar(hay: &[u8], from: usize) -> Option<usize> {
-    (from..hay.len()).find(|&i| is_candidate(hay, i))
+    (from..hay.len()).find(|&i| {
+        is_candidate(hay, i) && !(i > 0 && hay[i].is_ascii_digit() && hay[i - 1].is_ascii_digit())
+    })
 }
 
 #[cfg(test)]
@@ -127,7 +137,7 @@ mod tests {
 
     #[test]
     fn agrees_with_scalar_on_mixed_text() {
-        let text = "公務機密，請勿外流。電話０９１２，ID A1 x@y 臺北市（中正區）".repeat(7);
+        let text = "公務機密，請勿外流。電話０９１２，ID A1 x@y 臺北市（中正區）12345 67".repeat(7);
         let hay = text.as_bytes();
         for start in 0..40 {
             let mut expect = vec![];
@@ -137,8 +147,8 @@ mod tests {
                 i = p + 1;
             }
             let mut got = vec![];
-            for_each(&hay[start..], 0, |p| {
-                got.push(p + start);
+            for_each(hay, start, |p| {
+                got.push(p);
                 p + 1
             });
             assert_eq!(got, expect);
