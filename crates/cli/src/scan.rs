@@ -28,12 +28,13 @@ pub struct ScanArgs {
     /// gets a decision.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// Channel for policy decisions; giving it turns decisions on.
-    #[arg(long, value_enum)]
-    channel: Option<ChannelArg>,
-    /// Audience for policy decisions.
-    #[arg(long, value_enum, default_value = "agency-internal")]
-    audience: AudienceArg,
+    /// Channel for policy decisions (chat, attachment, forward, mail, publication, document);
+    /// giving it turns decisions on.
+    #[arg(long)]
+    channel: Option<Channel>,
+    /// Audience for policy decisions (same-unit, agency-internal, external).
+    #[arg(long, default_value = "agency-internal")]
+    audience: Audience,
     /// Print raw values (default: masked).
     #[arg(long)]
     show_values: bool,
@@ -55,23 +56,6 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ChannelArg {
-    Chat,
-    Attachment,
-    Forward,
-    Mail,
-    Publication,
-    Document,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum AudienceArg {
-    SameUnit,
-    AgencyInternal,
-    External,
 }
 
 struct Job {
@@ -120,7 +104,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
                 }
                 None => Policy::default_policy(),
             };
-            Some((pol, channel(ch), audience(a.audience)))
+            Some((pol, ch, a.audience))
         }
         (Some(p), None) => {
             // Validate it anyway: a typo should not wait for the day it matters.
@@ -192,25 +176,6 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     } else {
         0
     })
-}
-
-fn channel(c: ChannelArg) -> Channel {
-    match c {
-        ChannelArg::Chat => Channel::Chat,
-        ChannelArg::Attachment => Channel::Attachment,
-        ChannelArg::Forward => Channel::Forward,
-        ChannelArg::Mail => Channel::Mail,
-        ChannelArg::Publication => Channel::Publication,
-        ChannelArg::Document => Channel::Document,
-    }
-}
-
-fn audience(a: AudienceArg) -> Audience {
-    match a {
-        AudienceArg::SameUnit => Audience::SameUnit,
-        AudienceArg::AgencyInternal => Audience::AgencyInternal,
-        AudienceArg::External => Audience::External,
-    }
 }
 
 /// Expands a path argument into files; every entry not scanned is reported.

@@ -47,6 +47,17 @@ impl Kind {
         Kind::Keyword,
     ];
 
+    /// The kinds found from a digit or `@` (the token detectors).
+    pub const DIGIT_ANCHORED: [Kind; 7] = [
+        Kind::TwNationalId,
+        Kind::TwResidentId,
+        Kind::TwBusinessId,
+        Kind::Phone,
+        Kind::Email,
+        Kind::PaymentCard,
+        Kind::LicensePlate,
+    ];
+
     /// The stable name used in JSON and policies.
     pub fn name(self) -> &'static str {
         match self {

@@ -41,6 +41,35 @@ pub enum Audience {
     External,
 }
 
+/// Parses the snake_case name of a channel or audience (`chat`, `agency_internal` ...); `-` may
+/// stand for `_`.
+fn parse_name<T: serde::de::DeserializeOwned>(
+    s: &str,
+    what: &str,
+    names: &str,
+) -> Result<T, String> {
+    let v = toml::Value::String(s.trim().replace('-', "_"));
+    T::deserialize(v).map_err(|_| format!("unknown {what} {s:?} (expected one of: {names})"))
+}
+
+impl std::str::FromStr for Channel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_name(
+            s,
+            "channel",
+            "chat, attachment, forward, mail, publication, document",
+        )
+    }
+}
+
+impl std::str::FromStr for Audience {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_name(s, "audience", "same_unit, agency_internal, external")
+    }
+}
+
 /// What happens to the content, mildest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -352,6 +381,21 @@ mod tests {
         assert_eq!(
             decide("會議改到下午三點", Channel::Chat, Audience::SameUnit).action,
             Action::Allow
+        );
+    }
+
+    #[test]
+    fn channels_and_audiences_parse_from_their_names() {
+        assert_eq!("chat".parse::<Channel>(), Ok(Channel::Chat));
+        assert_eq!(
+            "agency-internal".parse::<Audience>(),
+            Ok(Audience::AgencyInternal)
+        );
+        assert!(
+            "telepathy"
+                .parse::<Channel>()
+                .unwrap_err()
+                .contains("expected one of")
         );
     }
 

@@ -137,17 +137,7 @@ impl Scanner {
             markings: MarkingDetector::new(),
             cjk,
             roles,
-            tokens_on: [
-                Kind::TwNationalId,
-                Kind::TwResidentId,
-                Kind::TwBusinessId,
-                Kind::Phone,
-                Kind::Email,
-                Kind::PaymentCard,
-                Kind::LicensePlate,
-            ]
-            .iter()
-            .any(|k| enabled[*k as usize]),
+            tokens_on: Kind::DIGIT_ANCHORED.iter().any(|k| enabled[*k as usize]),
             keywords: if enabled[Kind::Keyword as usize] {
                 KeywordMatcher::new(dict)
             } else {
