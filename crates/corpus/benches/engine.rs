@@ -29,7 +29,7 @@ fn throughput(name: &str, scanner: &Scanner, text: &str) {
 
 fn main() {
     if let Ok(only) = std::env::var("BENCH_ONLY_NAMES") {
-        let sparse = if only == "dense" {
+        let sparse = if only.starts_with("dense") {
             generate(1, 40_000)
                 .iter()
                 .map(|d| d.text.as_str())
@@ -41,7 +41,7 @@ fn main() {
         let s = Scanner::with(
             &Dictionary::default(),
             &ScanOptions {
-                kinds: if only == "all" {
+                kinds: if only == "all" || only == "denseall" {
                     baomi_inspect::Kind::ALL.to_vec()
                 } else if only == "digits" || only == "dense" {
                     vec![

@@ -2,6 +2,7 @@
 //! road and 段, 巷, 弄, 號, 樓 and 之. The 368 townships are data (`data/districts.txt`), so that
 //! an address's start is exact rather than guessed from "some Han characters before 區".
 
+use crate::charset::CharSet;
 use crate::finding::{Finding, Kind};
 use crate::fold::Folded;
 use regex::{Regex, RegexBuilder};
@@ -205,11 +206,31 @@ pub fn parts(addr: &str) -> Option<AddressParts> {
     .then_some(p)
 }
 
+/// The char classes of [`at`], as bitmaps: it runs on every 號.
+struct Sets {
+    /// Non-Han chars that may sit inside an address (full-width digits, 之, dashes, spaces, F, B).
+    inside: CharSet,
+    /// Place words: an address has one before its number.
+    place: CharSet,
+    junk: CharSet,
+    township: CharSet,
+    village: CharSet,
+    road: CharSet,
+}
+
+static SETS: LazyLock<Sets> = LazyLock::new(|| Sets {
+    inside: CharSet::of("０１２３４５６７８９之-－ 　ＦＢ".chars()),
+    place: CharSet::of("縣市區鄉鎮村里鄰路街道巷弄".chars()),
+    junk: CharSet::of(LEAD_JUNK.chars()),
+    township: CharSet::of("縣市區鄉鎮".chars()),
+    village: CharSet::of("村里鄰".chars()),
+    road: CharSet::of("路街道".chars()),
+});
+
 /// Finds the address around the 號 at byte `hao` of `text`, if any.
 pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding> {
-    let stop = |c: char| {
-        !(is_han(c) || c.is_ascii_alphanumeric() || "０１２３４５６７８９之-－ 　ＦＢ".contains(c))
-    };
+    let sets = &*SETS;
+    let stop = |c: char| !(is_han(c) || c.is_ascii_alphanumeric() || sets.inside.has(c));
     let mut start = hao;
     for (n, (i, c)) in text[..hao].char_indices().rev().enumerate() {
         if n >= BACK_CHARS || stop(c) {
@@ -225,10 +246,7 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
         end = hao + '號'.len_utf8() + i + c.len_utf8();
     }
     // Most 號 in official prose end a document or case number: no place word, no address.
-    if !text[start..hao]
-        .chars()
-        .any(|c| "縣市區鄉鎮村里鄰路街道巷弄".contains(c))
-    {
+    if !text[start..hao].chars().any(|c| sets.place.has(c)) {
         return None;
     }
     folded.fold(text, start, end);
@@ -239,29 +257,28 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
         .find_iter(t)
         .find(|m| m.start() <= hao_f && hao_f < m.end())?;
     let mut s = m.start();
+    let mut e = m.end();
     // Skip the prose's leading chars (住、在、於 ...) while an address still starts after them.
     loop {
         let c = t[s..].chars().next()?;
         let next = s + c.len_utf8();
-        if !LEAD_JUNK.contains(c) {
+        if !sets.junk.has(c) {
             break;
         }
         match PATTERNS.anchored.find(&t[next..]) {
-            Some(m2) if next + m2.end() > hao_f => s = next,
+            Some(m2) if next + m2.end() > hao_f => (s, e) = (next, next + m2.end()),
             _ => break,
         }
     }
-    let m = PATTERNS.anchored.find(&t[s..])?;
-    let e = s + m.end();
     // An address names a place before its number; 第3號 and 文號 do not. Checked on chars rather
     // than capture groups: captures need the slow engines, and this runs on every 號.
     let head = &t[s..e];
-    let has = |set: &str| head.chars().any(|c| set.contains(c));
-    let conf = if has("縣市區鄉鎮") {
+    let has = |set: &CharSet| head.chars().any(|c| set.has(c));
+    let conf = if has(&sets.township) {
         0.95
-    } else if has("村里鄰") {
+    } else if has(&sets.village) {
         0.9
-    } else if has("路街道") {
+    } else if has(&sets.road) {
         0.8
     } else {
         return None;

@@ -16,12 +16,15 @@ struct Sets {
     after_first: CharSet,
     /// First chars of [`COMPOUND_SURNAMES`].
     compound_first: CharSet,
-    /// [`NON_NAMES`], sorted for binary search.
-    non_names: Vec<&'static str>,
+    /// [`NON_NAMES`] (two 3-byte chars each) as 48-bit keys, sorted for binary search.
+    non_names: Vec<u64>,
 }
 
 static SETS: LazyLock<Sets> = LazyLock::new(|| {
-    let mut non_names = NON_NAMES.to_vec();
+    let mut non_names: Vec<u64> = NON_NAMES
+        .iter()
+        .filter_map(|w| key6(w.as_bytes()))
+        .collect();
     non_names.sort_unstable();
     non_names.dedup();
     Sets {
@@ -33,10 +36,15 @@ static SETS: LazyLock<Sets> = LazyLock::new(|| {
     }
 });
 
-/// Whether `t` starts with a word of [`NON_NAMES`] (all of them are two chars).
+/// The first six bytes of `b` (two CJK chars) as one integer key.
+fn key6(b: &[u8]) -> Option<u64> {
+    let b = b.get(..6)?;
+    Some(b.iter().fold(0u64, |k, &x| k << 8 | x as u64))
+}
+
+/// Whether `t` starts with a word of [`NON_NAMES`] (all of them are two CJK chars).
 fn starts_with_non_name(t: &str) -> bool {
-    let two = t.char_indices().nth(2).map_or(t.len(), |(i, _)| i);
-    SETS.non_names.binary_search(&&t[..two]).is_ok()
+    key6(t.as_bytes()).is_some_and(|k| SETS.non_names.binary_search(&k).is_ok())
 }
 
 /// Compound surnames, checked before single ones.
