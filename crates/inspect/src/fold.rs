@@ -41,6 +41,18 @@ impl Folded {
             self.text.push_str(window);
             return;
         }
+        // Common case: nothing that changes length (only 臺, 3 bytes like 台). Copy, swap 臺 in
+        // place, keep offsets as they are.
+        let b = window.as_bytes();
+        if memchr::memchr3(0xEF, 0xE2, 0xC2, b).is_none()
+            && memchr::memmem::find(b, "\u{3000}".as_bytes()).is_none()
+        {
+            self.text.push_str(window);
+            if memchr::memmem::find(b, "臺".as_bytes()).is_some() {
+                self.text = self.text.replace('臺', "台");
+            }
+            return;
+        }
         for (i, c) in window.char_indices() {
             let f = fold_char(c);
             let before = self.text.len();
@@ -97,6 +109,21 @@ mod tests {
         let a = f.text().find('A').unwrap();
         assert_eq!(&orig[f.orig(a)..f.orig_end(a + 4)], "Ａ１２３");
         assert_eq!(f.orig_end(f.text().len()), orig.len());
+    }
+
+    #[test]
+    fn same_length_folds_keep_offsets() {
+        let orig = "住臺北市中正區重慶南路一段122號";
+        let mut f = Folded::default();
+        f.fold(orig, 3, orig.len());
+        assert_eq!(f.text(), "台北市中正區重慶南路一段122號");
+        assert_eq!(f.orig(3), 6);
+        assert_eq!(f.orig_end(f.text().len()), orig.len());
+        // A full-width digit changes length: the slow path maps offsets.
+        let orig = "臺北市１２號";
+        f.fold(orig, 0, orig.len());
+        assert_eq!(f.text(), "台北市12號");
+        assert_eq!(&orig[f.orig(9)..f.orig_end(11)], "１２");
     }
 
     #[test]
