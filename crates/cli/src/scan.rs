@@ -284,7 +284,11 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
     let mut buf = Vec::with_capacity(64 << 10);
     let mut all = vec![];
     let want_all = ctx.policy.is_some();
-    let result = stream::scan(ctx.scanner, r, head, encoding, |loc| {
+    thread_local! {
+        static BUFFERS: std::cell::RefCell<stream::Buffers> = Default::default();
+    }
+    let mut bufs = BUFFERS.with(|b| b.take());
+    let result = stream::scan_with(&mut bufs, ctx.scanner, r, head, encoding, |loc| {
         let f = loc.finding;
         if want_all {
             all.push(f.clone());
@@ -307,6 +311,7 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
         }
     });
     ctx.sink.flush(&mut buf);
+    BUFFERS.with(|b| b.replace(bufs));
     match result {
         Ok(stats) => {
             ctx.findings.fetch_add(stats.findings, Ordering::Relaxed);

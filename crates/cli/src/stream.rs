@@ -66,15 +66,45 @@ pub struct StreamStats {
 }
 
 /// Scans `reader` (whose first bytes `head` were already read) decoded as `encoding`.
+#[cfg(test)]
 pub fn scan<R: Read>(
+    scanner: &Scanner,
+    reader: R,
+    head: Vec<u8>,
+    encoding: Encoding,
+    emit: impl FnMut(Located<'_>),
+) -> io::Result<StreamStats> {
+    scan_with(
+        &mut Buffers::default(),
+        scanner,
+        reader,
+        head,
+        encoding,
+        emit,
+    )
+}
+
+/// Buffers a thread reuses from one file to the next: no allocation, zeroing or page faults per
+/// file for text, findings and reads.
+#[derive(Default)]
+pub struct Buffers {
+    text: String,
+    findings: Vec<Finding>,
+    read: Vec<u8>,
+}
+
+/// [`scan`] with buffers kept by the caller.
+pub fn scan_with<R: Read>(
+    bufs: &mut Buffers,
     scanner: &Scanner,
     reader: R,
     head: Vec<u8>,
     encoding: Encoding,
     mut emit: impl FnMut(Located<'_>),
 ) -> io::Result<StreamStats> {
-    let mut dec = TextDecoder::new(reader, head, encoding);
-    let mut buf = String::new();
+    let mut dec = TextDecoder::with_buffer(reader, head, encoding, std::mem::take(&mut bufs.read));
+    let mut buf = std::mem::take(&mut bufs.text);
+    buf.clear();
     let mut base = 0usize;
     let mut emitted_to = 0usize;
     let mut cursor = Cursor {
@@ -82,7 +112,7 @@ pub fn scan<R: Read>(
         line: 1,
         col: 0,
     };
-    let mut findings = Vec::new();
+    let mut findings = std::mem::take(&mut bufs.findings);
     let mut total = 0usize;
     let mut eof = false;
     while !eof {
@@ -127,10 +157,14 @@ pub fn scan<R: Read>(
             base += buf.len();
         }
     }
+    let first_replacement = dec.first_replacement();
+    bufs.read = dec.into_buffer();
+    bufs.text = buf;
+    bufs.findings = findings;
     Ok(StreamStats {
         bytes: base,
         findings: total,
-        first_replacement: dec.first_replacement(),
+        first_replacement,
     })
 }
 

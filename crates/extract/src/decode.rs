@@ -176,6 +176,14 @@ pub struct TextDecoder<R> {
 impl<R: Read> TextDecoder<R> {
     /// Starts decoding; `head` is bytes already read from the stream (e.g. for sniffing).
     pub fn new(reader: R, head: Vec<u8>, encoding: Encoding) -> Self {
+        Self::with_buffer(reader, head, encoding, Vec::new())
+    }
+
+    /// Like [`TextDecoder::new`], reusing `buf` as the read buffer (a scanner of many files keeps
+    /// one per thread instead of allocating and zeroing one per file). Get it back with
+    /// [`TextDecoder::into_buffer`].
+    pub fn with_buffer(reader: R, head: Vec<u8>, encoding: Encoding, mut buf: Vec<u8>) -> Self {
+        buf.resize(256 * 1024, 0);
         let decoder = match encoding {
             // Removes a UTF-8 BOM; UTF-16 BOMs were checked by `sniff`.
             Encoding::Utf8 => encoding_rs::UTF_8.new_decoder_with_bom_removal(),
@@ -185,12 +193,17 @@ impl<R: Read> TextDecoder<R> {
             reader,
             decoder,
             encoding,
-            buf: vec![0; 256 * 1024],
+            buf,
             pending: head,
             eof: false,
             bytes_read: 0,
             first_replacement: None,
         }
+    }
+
+    /// The read buffer, for reuse.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
     }
 
     /// The encoding being decoded.
