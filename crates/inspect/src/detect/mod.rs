@@ -6,4 +6,6 @@ pub(crate) mod context;
 pub mod keyword;
 pub(crate) mod marking;
 pub(crate) mod name;
+mod phone;
+mod region;
 pub(crate) mod token;

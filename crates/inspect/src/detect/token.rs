@@ -3,6 +3,8 @@
 //! and separators around a trigger byte, folded to ASCII.
 
 use super::context;
+use super::phone::{cjk_extension_len, extension_len, national_number, valid_tw_number};
+use super::region::{region, token_char_at, token_char_before};
 use crate::checksum::{self, IdKind};
 use crate::finding::{Finding, Kind};
 use crate::fold::{Folded, fold_char};
@@ -46,9 +48,6 @@ impl Regex {
         })
     }
 }
-
-/// Longest region handled in one piece; longer runs (base64, hex dumps) are cut.
-const MAX_REGION: usize = 16 * 1024;
 
 /// Words before a number that make an 8-digit checksum-valid number a 統一編號.
 pub(crate) const BUSINESS_CONTEXT: &[&str] = &[
@@ -437,108 +436,6 @@ fn trim_email_end(t: &str, s: usize, mut e: usize) -> usize {
     e
 }
 
-/// Turns the digits of a matched phone into the domestic form (leading 0), and says if it is mobile.
-fn national_number(digits: &[u8], raw: &str) -> Option<(Vec<u8>, bool)> {
-    let intl = raw.starts_with('+')
-        || raw.starts_with("00")
-        || raw.starts_with("886")
-        || raw.starts_with("(+886")
-        || raw.starts_with("(886");
-    let mut n: Vec<u8> = if intl {
-        let rest = digits.strip_prefix(b"00").unwrap_or(digits);
-        let rest = rest.strip_prefix(b"886")?;
-        let rest = rest.strip_prefix(b"0").unwrap_or(rest);
-        let mut v = vec![b'0'];
-        v.extend_from_slice(rest);
-        v
-    } else {
-        digits.to_vec()
-    };
-    if n.first() != Some(&b'0') {
-        return None;
-    }
-    let mobile = n.starts_with(b"09");
-    n.shrink_to_fit();
-    Some((n, mobile))
-}
-
-/// Domestic number lengths by area code (NCC numbering plan).
-fn valid_tw_number(n: &[u8]) -> bool {
-    if n.len() < 2 || n[0] != b'0' {
-        return false;
-    }
-    let len = n.len();
-    match n[1] {
-        b'9' => len == 10,
-        b'2' => len == 10 && n[2] != b'0' && n[2] != b'1',
-        b'4' => (len == 9 || len == 10) && n[2] != b'0',
-        b'3' | b'5' | b'6' | b'7' | b'8' => len == 9 && n[2] != b'0',
-        _ => false,
-    }
-}
-
-/// Length of an ASCII extension suffix (` #123`, ` ext. 123`, `x123`) at the start of `t`.
-fn extension_len(t: &str) -> usize {
-    let b = t.as_bytes();
-    let mut i = 0;
-    while i < b.len() && b[i] == b' ' {
-        i += 1;
-    }
-    let rest = &t[i..];
-    let mark = ["#", "ext.", "ext", "EXT.", "EXT", "Ext.", "Ext", "x", "X"]
-        .iter()
-        .find(|m| rest.starts_with(**m))
-        .map(|m| m.len());
-    let Some(ml) = mark else { return 0 };
-    let mut j = i + ml;
-    while j < b.len() && b[j] == b' ' {
-        j += 1;
-    }
-    let d = b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if (1..=6).contains(&d) { j + d } else { 0 }
-}
-
-/// Length of a 分機/轉 extension (digits ASCII or full-width) at the start of `t`.
-fn cjk_extension_len(t: &str) -> usize {
-    let mut i = 0;
-    for mark in ["（", "("] {
-        if t.starts_with(mark) {
-            i = mark.len();
-        }
-    }
-    let rest = &t[i..];
-    let Some(ml) = ["分機", "轉"]
-        .iter()
-        .find(|m| rest.starts_with(**m))
-        .map(|m| m.len())
-    else {
-        return 0;
-    };
-    let mut j = i + ml;
-    let mut n = 0;
-    for c in t[j..].chars() {
-        let f = fold_char(c);
-        if f.is_ascii_digit() {
-            n += 1;
-            j += c.len_utf8();
-        } else if f == ' ' || f == ':' {
-            j += c.len_utf8();
-        } else {
-            break;
-        }
-    }
-    if n == 0 {
-        return 0;
-    }
-    if i > 0 && (t[j..].starts_with('）') || t[j..].starts_with(')')) {
-        j += t[j..].chars().next().map_or(0, char::len_utf8);
-    } else if i > 0 {
-        // An opening bracket without its close: leave the bracket out.
-        return 0;
-    }
-    j
-}
-
 /// Appends a finding given folded offsets, unless it overlaps one already found in this region.
 #[allow(clippy::too_many_arguments)]
 fn push(
@@ -557,82 +454,4 @@ fn push(
     }
     out.push(fd);
     Some(out.len() - 1)
-}
-
-fn is_token_char(c: char) -> bool {
-    let f = fold_char(c);
-    f.is_ascii_alphanumeric()
-        || matches!(f, '-' | '.' | '(' | ')' | '+' | '#' | ' ' | '_' | '@' | '%')
-}
-
-/// Token bytes of ASCII, as a table: the region walk runs on every digit of every text.
-const ASCII_TOKEN: [bool; 128] = {
-    let mut t = [false; 128];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'.' | b'(' | b')' | b'+' | b'#' | b' ' | b'_' | b'@' | b'%'
-            );
-        i += 1;
-    }
-    t
-};
-
-/// The token char ending at byte `end` (exclusive), if there is one: its start.
-/// Only full-width forms (EF BC/BD xx) and the ideographic space (E3 80 80) qualify beyond ASCII.
-#[inline]
-fn token_char_before(b: &[u8], text: &str, end: usize) -> Option<usize> {
-    let c = b[end - 1];
-    if c < 0x80 {
-        return ASCII_TOKEN[c as usize].then_some(end - 1);
-    }
-    if end < 3 || !matches!((b[end - 3], b[end - 2]), (0xEF, 0xBC | 0xBD) | (0xE3, 0x80)) {
-        return None;
-    }
-    let ch = text[end - 3..end].chars().next()?;
-    is_token_char(ch).then_some(end - 3)
-}
-
-/// The token char starting at byte `at`, if there is one: its end.
-#[inline]
-fn token_char_at(b: &[u8], text: &str, at: usize) -> Option<usize> {
-    let c = b[at];
-    if c < 0x80 {
-        return ASCII_TOKEN[c as usize].then_some(at + 1);
-    }
-    if at + 3 > b.len() || !matches!((c, b[at + 1]), (0xEF, 0xBC | 0xBD) | (0xE3, 0x80)) {
-        return None;
-    }
-    let ch = text[at..at + 3].chars().next()?;
-    is_token_char(ch).then_some(at + 3)
-}
-
-/// The token region around byte `p` of `text` (a char boundary).
-fn region(text: &str, p: usize) -> (usize, usize) {
-    let b = text.as_bytes();
-    let mut start = p;
-    while start > 0 && p - start <= MAX_REGION / 2 {
-        match token_char_before(b, text, start) {
-            Some(s) => start = s,
-            None => break,
-        }
-    }
-    let mut end = p;
-    while end < b.len() && end - p <= MAX_REGION {
-        match token_char_at(b, text, end) {
-            Some(e) => end = e,
-            None => break,
-        }
-    }
-    // Leading/trailing spaces and brackets belong to the prose, not to the token.
-    while start < end && matches!(b[start], b' ' | b'.') {
-        start += 1;
-    }
-    while end > start && matches!(b[end - 1], b' ' | b'.' | b'-') {
-        end -= 1;
-    }
-    (start, end)
 }
