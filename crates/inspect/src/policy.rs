@@ -211,14 +211,14 @@ pub enum PolicyError {
 
 const DEFAULT_POLICY: &str = include_str!("../data/default-policy.toml");
 
-impl Policy {
-    /// The built-in policy (see `data/default-policy.toml`).
-    pub fn default_policy() -> Policy {
-        Policy::parse(DEFAULT_POLICY).expect("built-in policy is valid")
-    }
+/// A policy file as written: its rules, and whether they replace the defaults.
+struct PolicyFile {
+    replace_defaults: bool,
+    policy: Policy,
+}
 
-    /// Parses a policy file on its own.
-    pub fn parse(src: &str) -> Result<Policy, PolicyError> {
+impl PolicyFile {
+    fn parse(src: &str) -> Result<PolicyFile, PolicyError> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct File {
@@ -228,27 +228,35 @@ impl Policy {
             rules: Vec<Rule>,
         }
         let f: File = toml::from_str(src)?;
-        let _ = f.replace_defaults;
-        let p = Policy { rules: f.rules };
-        p.validate()?;
-        Ok(p)
+        let policy = Policy { rules: f.rules };
+        policy.validate()?;
+        Ok(PolicyFile {
+            replace_defaults: f.replace_defaults,
+            policy,
+        })
+    }
+}
+
+impl Policy {
+    /// The built-in policy (see `data/default-policy.toml`).
+    pub fn default_policy() -> Policy {
+        Policy::parse(DEFAULT_POLICY).expect("built-in policy is valid")
+    }
+
+    /// Parses a policy file on its own (without the defaults).
+    pub fn parse(src: &str) -> Result<Policy, PolicyError> {
+        Ok(PolicyFile::parse(src)?.policy)
     }
 
     /// The default policy with a file's rules applied: a rule with a default rule's name replaces
     /// it, other rules are added; `replace_defaults = true` drops the defaults.
     pub fn with_overrides(src: &str) -> Result<Policy, PolicyError> {
-        #[derive(Deserialize)]
-        struct Head {
-            #[serde(default)]
-            replace_defaults: bool,
-        }
-        let head: Head = toml::from_str(src).map_err(PolicyError::Parse)?;
-        let file = Policy::parse(src)?;
-        if head.replace_defaults {
-            return Ok(file);
+        let file = PolicyFile::parse(src)?;
+        if file.replace_defaults {
+            return Ok(file.policy);
         }
         let mut p = Policy::default_policy();
-        for r in file.rules {
+        for r in file.policy.rules {
             match p.rules.iter_mut().find(|d| d.name == r.name) {
                 Some(d) => *d = r,
                 None => p.rules.push(r),

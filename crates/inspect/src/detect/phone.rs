@@ -110,13 +110,31 @@ mod tests {
 
     #[test]
     fn numbering_plan() {
-        for ok in ["0223111234", "037773529", "0912345678", "0422223333", "047223333", "089351234", "082312345"] {
+        for ok in [
+            "0223111234",
+            "037773529",
+            "0912345678",
+            "0422223333",
+            "047223333",
+            "089351234",
+            "082312345",
+        ] {
             assert!(valid_tw_number(ok.as_bytes()), "{ok}");
         }
-        for bad in ["0212345678", "091234567", "02231112345", "0323456789", "0123456789", "0800123456"] {
+        for bad in [
+            "0212345678",
+            "091234567",
+            "02231112345",
+            "0323456789",
+            "0123456789",
+            "0800123456",
+        ] {
             assert!(!valid_tw_number(bad.as_bytes()), "{bad}");
         }
-        assert_eq!(national_number(b"886912345678", "+886-912-345-678"), Some((b"0912345678".to_vec(), true)));
+        assert_eq!(
+            national_number(b"886912345678", "+886-912-345-678"),
+            Some((b"0912345678".to_vec(), true))
+        );
         assert_eq!(extension_len(" #123 rest"), 5);
         assert_eq!(cjk_extension_len("分機１２３，"), "分機１２３".len());
         assert_eq!(cjk_extension_len("（分機12）"), "（分機12）".len());
