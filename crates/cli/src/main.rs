@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 /// baomi (保密): find and mask Taiwanese personal data and classification markings.
 #[derive(Parser)]
-#[command(name = "baomi", version, about, long_about = None)]
+#[command(name = "baomi", version, about = "baomi (保密): find and mask Taiwanese personal data and classification markings", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
