@@ -261,6 +261,42 @@ impl<R: Read> TextDecoder<R> {
 mod tests {
     use super::*;
 
+    /// A reader handing out `step` bytes at a time.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn utf8_is_the_same_whatever_the_read_size() {
+        let mut bytes = vec![0xEF, 0xBB, 0xBF];
+        bytes.extend_from_slice(
+            "臺北市政府公告：身分證A123456789，𠀋字"
+                .repeat(30)
+                .as_bytes(),
+        );
+        let mut broken = bytes.clone();
+        broken.insert(200, 0xFF);
+        broken.push(0xE4); // a char cut by the end of the file
+        for input in [&bytes, &broken] {
+            let lossy =
+                String::from_utf8_lossy(input.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap());
+            for step in [1, 2, 3, 5, 7, 4096] {
+                let mut got = String::new();
+                let mut d = TextDecoder::new(Trickle(input, step), Vec::new(), Encoding::Utf8);
+                while d.read_into(&mut got).unwrap() {}
+                assert_eq!(got, lossy, "step {step}");
+                assert_eq!(d.first_replacement().is_some(), input == &broken);
+            }
+        }
+    }
+
     fn decode_all(bytes: &[u8]) -> (String, Encoding, Option<u64>) {
         let Sniffed::Text { encoding, .. } = sniff(bytes) else {
             panic!("binary")
