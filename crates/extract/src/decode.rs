@@ -103,7 +103,7 @@ pub fn sniff(sample: &[u8]) -> Sniffed {
         };
     }
     let nuls = memchr::memchr_iter(0, sample).count();
-    let utf8 = match std::str::from_utf8(sample) {
+    let utf8 = match simdutf8::compat::from_utf8(sample) {
         Ok(_) => true,
         // A char cut by the end of the sample is not an error.
         Err(e) => e.error_len().is_none(),
