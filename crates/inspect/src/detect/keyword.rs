@@ -6,8 +6,14 @@ use crate::finding::{Finding, Kind, Level};
 use crate::fold::fold_str;
 use aho_corasick::{AhoCorasick, MatchKind};
 
+/// Most terms in a dictionary, and most chars in a term: within these the automaton always builds
+/// and its size is bounded (code-name lists hold tens to thousands of terms), so an oversized
+/// dictionary is refused at parse time, with its line number, rather than failing later.
+const MAX_TERMS: usize = 20_000;
+const MAX_TERM_CHARS: usize = 64;
+
 /// Most spellings one term expands to; beyond that only its written and folded forms are kept.
-const MAX_VARIANTS: usize = 64;
+const MAX_VARIANTS: usize = 8;
 
 /// One dictionary entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +71,18 @@ impl Dictionary {
                     reason: "a term needs at least 2 characters".into(),
                 });
             }
+            if term.chars().count() > MAX_TERM_CHARS {
+                return Err(DictionaryError {
+                    line: i + 1,
+                    reason: format!("a term may have at most {MAX_TERM_CHARS} characters"),
+                });
+            }
+            if entries.len() == MAX_TERMS {
+                return Err(DictionaryError {
+                    line: i + 1,
+                    reason: format!("a dictionary may hold at most {MAX_TERMS} terms"),
+                });
+            }
             entries.push(Entry {
                 term: term.to_string(),
                 level,
@@ -98,7 +116,7 @@ impl KeywordMatcher {
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(&pats)
-            .ok()?;
+            .expect("dictionaries within MAX_TERMS and MAX_TERM_CHARS always build");
         Some(KeywordMatcher {
             ac,
             owner,
@@ -174,6 +192,8 @@ mod tests {
         assert_eq!(d.entries[1].level, None);
         let e = Dictionary::parse("ok\n雷霆專案\t最高機密\n").unwrap_err();
         assert_eq!(e.line, 2);
+        let long = format!("短詞\n{}\n", "長".repeat(MAX_TERM_CHARS + 1));
+        assert_eq!(Dictionary::parse(&long).unwrap_err().line, 2);
     }
 
     #[test]
