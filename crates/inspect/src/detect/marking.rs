@@ -35,12 +35,25 @@ impl MarkingDetector {
 
     /// Markings on the line around byte `pos` (a 密). Returns the end of the line examined.
     pub fn at(&self, text: &str, pos: usize, folded: &mut Folded, out: &mut Vec<Finding>) -> usize {
-        let ls = memchr::memrchr(b'\n', &text.as_bytes()[..pos]).map_or(0, |i| i + 1);
-        let le = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
+        // Line bounds, looked for no further than a marking line can be long: a text of one huge
+        // line full of 密 must not be searched end to end for every 密.
+        let b = text.as_bytes();
+        let lo = pos.saturating_sub(MAX_LINE + 1);
+        let hi = (pos + MAX_LINE + 1).min(b.len());
+        let ls = match memchr::memrchr(b'\n', &b[lo..pos]) {
+            Some(i) => lo + i + 1,
+            None if lo == 0 => 0,
+            None => lo.saturating_sub(1), // farther than MAX_LINE: "long line"
+        };
+        let le = match memchr::memchr(b'\n', &b[pos..hi]) {
+            Some(i) => pos + i,
+            None if hi == b.len() => b.len(),
+            None => hi + 1,
+        };
         let (ws, we) = if le - ls > MAX_LINE {
             (
-                text.floor_char_boundary(pos.saturating_sub(60)),
-                text.ceil_char_boundary((pos + 60).min(le)),
+                text.floor_char_boundary(pos.saturating_sub(60).max(ls)),
+                text.ceil_char_boundary((pos + 60).min(le).min(b.len())),
             )
         } else {
             (ls, le)
@@ -123,6 +136,18 @@ mod tests {
         );
         assert_eq!(scan("【絕對機密】"), vec![(Level::Juedui, "marking_line")]);
         assert_eq!(scan("密件"), vec![(Level::Mi, "secret_document_mark")]);
+    }
+
+    #[test]
+    fn fields_inside_very_long_lines_are_found_by_window() {
+        let pad = "公務資料".repeat(200);
+        let text = format!("{pad}密等：機密{pad}");
+        assert_eq!(scan(&text), vec![(Level::Jimi, "classification_field")]);
+        // A long line of nothing but 密 is neither a field nor a marking line.
+        assert!(scan(&"密".repeat(5000)).is_empty());
+        // A marking line right after a very long line is still a line of its own.
+        let text = format!("{pad}{pad}\n機密（限閱）\n");
+        assert_eq!(scan(&text), vec![(Level::Jimi, "marking_line")]);
     }
 
     #[test]
