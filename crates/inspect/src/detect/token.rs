@@ -192,11 +192,12 @@ impl TokenDetectors {
             return;
         }
         f.fold(text, start, end);
-        let first = out.len();
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        let taken = &mut taken;
         if at {
             for m in self.email.find_iter(f.text()) {
                 let m_end = trim_email_end(f.text(), m.start(), m.end());
-                push(out, first, f, Kind::Email, m.start(), m_end, 0.99, "email");
+                push(out, taken, f, Kind::Email, m.start(), m_end, 0.99, "email");
             }
         }
         // 第…號 is a document or case number (公文文號, 案號), never personal data.
@@ -206,26 +207,26 @@ impl TokenDetectors {
             return;
         }
         if digits >= 8 && letters >= 1 {
-            self.ids(f, out, first);
+            self.ids(f, out, taken);
         }
         if digits >= 13 {
-            self.cards(f, out, first);
+            self.cards(f, out, taken);
         }
         if digits >= 9 {
-            self.phones(text, f, out, first);
+            self.phones(text, f, out, taken);
         }
         if digits == 8 || digits >= 7 && PHONE_WORDS.in_(context::before(text, start, 30)) {
-            self.local_phones(text, start, f, out, first);
+            self.local_phones(text, start, f, out, taken);
         }
         if digits >= 8 {
-            self.business_ids(text, start, f, out, first);
+            self.business_ids(text, start, f, out, taken);
         }
         if digits >= 3 && letters >= 2 {
-            self.plates(text, start, end, f, out, first);
+            self.plates(text, start, end, f, out, taken);
         }
     }
 
-    fn ids(&self, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+    fn ids(&self, f: &Folded, out: &mut Vec<Finding>, taken: &mut Vec<(usize, usize)>) {
         for m in self.id.find_iter(f.text()) {
             let compact: Vec<u8> = m.as_str().bytes().filter(|b| *b != b' ').collect();
             let Some(kind) = checksum::tw_id(&compact) else {
@@ -239,11 +240,11 @@ impl TokenDetectors {
                 IdKind::ResidentNew => (Kind::TwResidentId, "resident_id_2021"),
                 IdKind::ResidentOld => (Kind::TwResidentId, "resident_id_old"),
             };
-            push(out, first, f, k, m.start(), m.end(), conf, rule);
+            push(out, taken, f, k, m.start(), m.end(), conf, rule);
         }
     }
 
-    fn cards(&self, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+    fn cards(&self, f: &Folded, out: &mut Vec<Finding>, taken: &mut Vec<(usize, usize)>) {
         let t = f.text();
         let b = t.as_bytes();
         for m in self.card.find_iter(t) {
@@ -280,7 +281,7 @@ impl TokenDetectors {
                 if checksum::luhn(&digits) && checksum::card_issuer(&digits).is_some() {
                     push(
                         out,
-                        first,
+                        taken,
                         f,
                         Kind::PaymentCard,
                         gs,
@@ -294,7 +295,13 @@ impl TokenDetectors {
         }
     }
 
-    fn phones(&self, text: &str, f: &Folded, out: &mut Vec<Finding>, first: usize) {
+    fn phones(
+        &self,
+        text: &str,
+        f: &Folded,
+        out: &mut Vec<Finding>,
+        taken: &mut Vec<(usize, usize)>,
+    ) {
         let t = f.text();
         let b = t.as_bytes();
         for m in self.phone.find_iter(t) {
@@ -319,7 +326,7 @@ impl TokenDetectors {
             end += extension_len(&t[e..]);
             let conf = if mobile { 0.97 } else { 0.93 };
             let rule = if mobile { "mobile" } else { "landline" };
-            if let Some(idx) = push(out, first, f, Kind::Phone, s, end, conf, rule) {
+            if let Some(idx) = push(out, taken, f, Kind::Phone, s, end, conf, rule) {
                 // 分機/轉 extensions follow in CJK, outside the region.
                 let orig_end = out[idx].end;
                 out[idx].end += cjk_extension_len(&text[orig_end..]);
@@ -333,7 +340,7 @@ impl TokenDetectors {
         start: usize,
         f: &Folded,
         out: &mut Vec<Finding>,
-        first: usize,
+        taken: &mut Vec<(usize, usize)>,
     ) {
         if !PHONE_WORDS.in_(context::before(text, start, 30)) {
             return;
@@ -341,7 +348,7 @@ impl TokenDetectors {
         for m in self.local_phone.find_iter(f.text()) {
             push(
                 out,
-                first,
+                taken,
                 f,
                 Kind::Phone,
                 m.start(),
@@ -358,7 +365,7 @@ impl TokenDetectors {
         start: usize,
         f: &Folded,
         out: &mut Vec<Finding>,
-        first: usize,
+        taken: &mut Vec<(usize, usize)>,
     ) {
         let t = f.text();
         let b = t.as_bytes();
@@ -377,7 +384,7 @@ impl TokenDetectors {
             if BUSINESS_WORDS.in_(near) {
                 push(
                     out,
-                    first,
+                    taken,
                     f,
                     Kind::TwBusinessId,
                     s,
@@ -396,7 +403,7 @@ impl TokenDetectors {
         end: usize,
         f: &Folded,
         out: &mut Vec<Finding>,
-        first: usize,
+        taken: &mut Vec<(usize, usize)>,
     ) {
         let ctx = || {
             PLATE_WORDS.in_(context::before(text, start, 60))
@@ -416,7 +423,7 @@ impl TokenDetectors {
             let conf = if s.contains('-') { 0.9 } else { 0.8 };
             push(
                 out,
-                first,
+                taken,
                 f,
                 Kind::LicensePlate,
                 m.start(),
@@ -440,7 +447,7 @@ fn trim_email_end(t: &str, s: usize, mut e: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 fn push(
     out: &mut Vec<Finding>,
-    first: usize,
+    taken: &mut Vec<(usize, usize)>,
     f: &Folded,
     kind: Kind,
     s: usize,
@@ -449,9 +456,14 @@ fn push(
     rule: &'static str,
 ) -> Option<usize> {
     let fd = Finding::new(kind, f.orig(s), f.orig_end(e), conf, rule);
-    if out[first..].iter().any(|o| o.overlaps(&fd)) {
+    // `taken` holds this region's spans, disjoint and sorted: only the neighbours can overlap.
+    // (A scan over all of them was quadratic in a region packed with numbers.)
+    let i = taken.partition_point(|&(ts, _)| ts < fd.start);
+    let clash = (i > 0 && taken[i - 1].1 > fd.start) || (i < taken.len() && taken[i].0 < fd.end);
+    if clash {
         return None;
     }
+    taken.insert(i, (fd.start, fd.end));
     out.push(fd);
     Some(out.len() - 1)
 }
