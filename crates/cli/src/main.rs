@@ -3,6 +3,7 @@
 //! This binary is thin: argument parsing and file handling. Detection, masking and policy live in
 //! `baomi-inspect`; decoding in `baomi-extract`.
 
+mod log;
 mod output;
 mod redact;
 mod scan;
@@ -28,6 +29,8 @@ enum Command {
     Scan(scan::ScanArgs),
     /// Write a masked copy of a text or HTML file, by a masking profile.
     Redact(redact::RedactArgs),
+    /// Tamper-evident log: init, append, verify, prove, witness (C2SP tlog-tiles, checkpoints).
+    Log(log::LogArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
+        Command::Log(a) => log::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
