@@ -42,6 +42,14 @@ enum LogCommand {
         #[arg(long)]
         private: Option<PathBuf>,
     },
+    /// Show the committed state and the published checkpoint of a local log.
+    Status {
+        /// Public directory.
+        dir: PathBuf,
+        /// Private directory; default `<DIR>.private`.
+        #[arg(long)]
+        private: Option<PathBuf>,
+    },
     /// Append entries from stdin (one per line, or length-prefixed with --raw); prints each
     /// entry's index once it is durable and covered by a published checkpoint.
     Append {
@@ -213,6 +221,23 @@ pub fn run(a: LogArgs) -> Result<u8> {
         }
         LogCommand::Vkey { dir, private } => {
             println!("{}", baomi_tlog::verifier(&paths(&dir, private))?.vkey());
+            Ok(0)
+        }
+        LogCommand::Status { dir, private } => {
+            let p = paths(&dir, private);
+            let key = baomi_tlog::verifier(&p)?;
+            let (size, root) = baomi_tlog::committed(&p)?;
+            println!("origin: {}", key.name());
+            println!("vkey: {}", key.vkey());
+            println!("committed: {size} entries, root {}", root.to_base64());
+            match baomi_tlog::verify::fetch_checkpoint(&DirStore::new(&dir), &key) {
+                Ok(c) if c.size == size && c.root == root => println!("published: up to date"),
+                Ok(c) => println!(
+                    "published: {} entries (republished on the next open)",
+                    c.size
+                ),
+                Err(e) => println!("published: {e} (republished on the next open)"),
+            }
             Ok(0)
         }
         LogCommand::Append { dir, private, raw } => append(&paths(&dir, private), raw),

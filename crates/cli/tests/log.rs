@@ -390,8 +390,9 @@ fn a_log_published_as_static_files_is_verified_and_witnessed_over_http() {
 }
 
 fn committed_size(log: &Path) -> u64 {
-    let state = std::fs::read_to_string(log.with_file_name("log.private").join("state")).unwrap();
-    state.lines().nth(1).unwrap().parse().unwrap()
+    let out = ok(&["log", "status", s(log)]);
+    let line = out.lines().find(|l| l.starts_with("committed:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// Kills `baomi log append` with SIGKILL at random moments while it integrates a stream of

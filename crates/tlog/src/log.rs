@@ -13,6 +13,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::note::{ALG_ED25519, Signer, Verifier};
+use crate::state::StateFile;
 use crate::store::{DirStore, Sink, Source, write_durably};
 use crate::tree::Edge;
 use std::fs::{self, File};
@@ -20,8 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use tokio::sync::oneshot;
-
-const STATE_MAGIC: &str = "baomi-tlog-state/v1";
 
 /// Where a log lives: the public directory (served as is) and the private one (key, state,
 /// lock), which must never be published.
@@ -83,7 +82,7 @@ pub fn init_with_key(paths: &LogPaths, signer: Signer) -> Result<Verifier> {
     fs::create_dir_all(&paths.public).map_err(|e| Error::io(paths.public.display(), e))?;
     create_private_dir(&paths.private)?;
     write_secret(&paths.key(), format!("{}\n", signer.skey()).as_bytes())?;
-    write_durably(&paths.state(), state_text(0, &Hash::empty()).as_bytes())?;
+    StateFile::create(&paths.state())?;
     let cp = Checkpoint {
         origin: signer.name().to_string(),
         size: 0,
@@ -154,20 +153,9 @@ fn read_key(paths: &LogPaths) -> Result<Signer> {
     Signer::from_skey(s.trim())
 }
 
-fn state_text(size: u64, root: &Hash) -> String {
-    format!("{STATE_MAGIC}\n{size}\n{}\n", root.to_hex())
-}
-
-fn read_state(paths: &LogPaths) -> Result<(u64, Hash)> {
-    let p = paths.state();
-    let s = fs::read_to_string(&p).map_err(|e| Error::io(p.display(), e))?;
-    let mut l = s.lines();
-    let bad = || Error::corrupt(p.display(), "malformed state file");
-    if l.next() != Some(STATE_MAGIC) {
-        return Err(bad());
-    }
-    let size = l.next().and_then(|x| x.parse().ok()).ok_or_else(bad)?;
-    let root = l.next().and_then(Hash::from_hex).ok_or_else(bad)?;
+/// The committed size and root of a log (what an acknowledged append is guaranteed to be in).
+pub fn committed(paths: &LogPaths) -> Result<(u64, Hash)> {
+    let (_, size, root) = crate::state::read(&paths.state())?;
     Ok((size, root))
 }
 
@@ -250,7 +238,7 @@ impl Log {
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(lock_path.display(), e)),
         }
         let signer = read_key(paths)?;
-        let (size, root) = read_state(paths)?;
+        let (state, size, root) = StateFile::open(&paths.state())?;
         let store = DirStore::new(&paths.public);
         let edge = Edge::load(&store, size, &root)?;
         let head = Checkpoint {
@@ -282,6 +270,7 @@ impl Log {
         });
         let mut integrator = Integrator {
             paths: paths.clone(),
+            state,
             store,
             edge,
             signer,
@@ -363,6 +352,7 @@ impl Drop for Log {
 
 struct Integrator {
     paths: LogPaths,
+    state: StateFile,
     store: DirStore,
     edge: Edge,
     signer: Signer,
@@ -414,7 +404,7 @@ impl Integrator {
         }
         self.store.sync()?;
         let (size, root) = (self.edge.size(), self.edge.root());
-        write_durably(&self.paths.state(), state_text(size, &root).as_bytes())?;
+        self.state.commit(size, &root)?;
         let head = Checkpoint {
             origin: self.signer.name().to_string(),
             size,
@@ -422,7 +412,8 @@ impl Integrator {
             extensions: vec![],
         };
         let note = self.signer.sign_note(&head.to_text())?;
-        write_durably(&self.paths.public.join("checkpoint"), note.as_bytes())?;
+        // Not fsynced: after a crash, opening the log republishes it from the state.
+        publish(&self.paths.public.join("checkpoint"), note.as_bytes())?;
         *shared.head.lock().expect("head lock") = head;
         for t in &changes.completed {
             self.store.remove_partials(t)?;
@@ -449,4 +440,10 @@ fn take_batch(q: &mut Queue, max: usize) -> (Vec<Vec<u8>>, Vec<(usize, Reply)>) 
     let entries = std::mem::replace(&mut q.entries, rest);
     let replies = q.replies.drain(..k).collect();
     (entries, replies)
+}
+
+fn publish(p: &Path, data: &[u8]) -> Result<()> {
+    let tmp = p.with_extension("tmp");
+    fs::write(&tmp, data).map_err(|e| Error::io(tmp.display(), e))?;
+    fs::rename(&tmp, p).map_err(|e| Error::io(p.display(), e))
 }
