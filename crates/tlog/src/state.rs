@@ -126,7 +126,8 @@ mod tests {
         assert_eq!(read(&p).unwrap().1, 20);
         // Tear the newest slot: the previous commit is what remains.
         let mut b = std::fs::read(&p).unwrap();
-        let newest = (3 % 2) * SLOT;
+        // Commit sequence 3 (the newest) went to slot 3 % 2 = 1.
+        let newest = SLOT;
         b[newest + 30] ^= 0xff;
         std::fs::write(&p, &b).unwrap();
         assert_eq!(read(&p).unwrap().1, 10);
