@@ -7,6 +7,7 @@ mod log;
 mod output;
 mod redact;
 mod scan;
+mod serve;
 mod stream;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,21 @@ enum Command {
     Redact(redact::RedactArgs),
     /// Tamper-evident log: init, append, verify, prove, witness (C2SP tlog-tiles, checkpoints).
     Log(log::LogArgs),
+    /// Run the agency's server (web interface and API) on the embedded default: SQLite and the
+    /// audit log in a local data folder, on 127.0.0.1:8080.
+    Serve(serve::ServeArgs),
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BAOMI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 fn main() -> ExitCode {
@@ -39,6 +55,10 @@ fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
         Command::Log(a) => log::run(a),
+        Command::Serve(a) => {
+            init_tracing();
+            serve::run(a)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,171 @@
+//! Interface text: Traditional Chinese (zh-TW) first, English available. One table, so a
+//! missing translation is a compile-time-visible gap rather than a runtime surprise.
+
+use axum::http::HeaderMap;
+
+/// Interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 繁體中文 (default).
+    ZhTw,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// From the `lang` cookie, else zh-TW (agencies' staff read Chinese first).
+    pub fn from_headers(h: &HeaderMap) -> Lang {
+        match crate::auth::cookie(h, "lang") {
+            Some("en") => Lang::En,
+            _ => Lang::ZhTw,
+        }
+    }
+
+    /// `lang` attribute of the page.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhTw => "zh-Hant-TW",
+            Lang::En => "en",
+        }
+    }
+
+    /// Is it Chinese?
+    pub fn zh(self) -> bool {
+        self == Lang::ZhTw
+    }
+
+    /// Text for a key; the key itself if missing.
+    pub fn t(self, key: &'static str) -> &'static str {
+        let Some((_, zh, en)) = TEXT.iter().find(|(k, _, _)| *k == key) else {
+            return key;
+        };
+        if self.zh() { zh } else { en }
+    }
+}
+
+const TEXT: &[(&str, &str, &str)] = &[
+    ("app.name", "保密", "baomi"),
+    (
+        "app.tagline",
+        "機關公務機密與個人資料保護",
+        "Official secrets and personal data, kept inside",
+    ),
+    ("nav.home", "首頁", "Home"),
+    ("nav.sessions", "登入裝置", "Sessions"),
+    ("nav.password", "變更密碼", "Password"),
+    ("nav.audit", "稽核紀錄", "Audit"),
+    ("nav.signout", "登出", "Sign out"),
+    ("nav.skip", "跳至主要內容", "Skip to content"),
+    ("lang.switch", "English", "中文"),
+    ("signin.title", "登入", "Sign in"),
+    ("signin.username", "帳號", "Username"),
+    ("signin.password", "密碼", "Password"),
+    ("signin.submit", "登入", "Sign in"),
+    (
+        "signin.failed",
+        "帳號或密碼錯誤。",
+        "Wrong username or password.",
+    ),
+    (
+        "signin.locked",
+        "嘗試次數過多，帳號暫時鎖定，請稍後再試或洽系統管理者。",
+        "Too many attempts: the account is locked for a while. Try later or ask the administrator.",
+    ),
+    ("home.title", "首頁", "Home"),
+    ("home.welcome", "您好", "Welcome"),
+    ("home.unit", "單位", "Unit"),
+    ("home.title_field", "職稱", "Title"),
+    ("home.roles", "角色", "Roles"),
+    ("home.none", "（未設定）", "(not set)"),
+    ("role.staff", "一般同仁", "Staff"),
+    ("role.supervisor", "主管", "Supervisor"),
+    ("role.integrity", "政風人員", "Integrity officer"),
+    ("role.admin", "系統管理者", "Administrator"),
+    ("role.api", "系統介接", "API client"),
+    ("sessions.title", "登入裝置", "Your sessions"),
+    (
+        "sessions.intro",
+        "以下是您目前有效的登入。不認得的請立即登出。",
+        "These are your active sessions. End any you do not recognise.",
+    ),
+    ("sessions.started", "登入時間", "Signed in"),
+    ("sessions.last", "最後使用", "Last used"),
+    ("sessions.browser", "瀏覽器", "Browser"),
+    ("sessions.address", "位址", "Address"),
+    ("sessions.this", "（本裝置）", "(this one)"),
+    ("sessions.revoke", "登出此裝置", "End"),
+    ("password.title", "變更密碼", "Change password"),
+    (
+        "password.must",
+        "首次登入或密碼經重設，請先設定新密碼。",
+        "Choose a new password before going on.",
+    ),
+    ("password.current", "目前密碼", "Current password"),
+    (
+        "password.new",
+        "新密碼（至少 12 字）",
+        "New password (at least 12 characters)",
+    ),
+    (
+        "password.repeat",
+        "再次輸入新密碼",
+        "Repeat the new password",
+    ),
+    ("password.submit", "變更密碼", "Change password"),
+    (
+        "password.mismatch",
+        "兩次輸入的新密碼不同。",
+        "The new passwords differ.",
+    ),
+    (
+        "password.wrong",
+        "目前密碼錯誤。",
+        "The current password is wrong.",
+    ),
+    (
+        "password.done",
+        "密碼已變更，其他裝置已登出。",
+        "Password changed; your other sessions were ended.",
+    ),
+    (
+        "pw.too_short",
+        "密碼至少需 12 個字元。",
+        "At least 12 characters.",
+    ),
+    ("pw.too_long", "密碼過長。", "Too long."),
+    (
+        "pw.too_simple",
+        "密碼過於單純，請使用更多不同字元。",
+        "Too simple: use more different characters.",
+    ),
+    (
+        "pw.contains_username",
+        "密碼不可包含帳號。",
+        "Must not contain the username.",
+    ),
+    ("error.title", "無法完成", "Could not do that"),
+    (
+        "error.forbidden",
+        "您沒有權限執行此操作。",
+        "You are not allowed to do this.",
+    ),
+    ("error.not_found", "找不到此頁面。", "Page not found."),
+    (
+        "error.generic",
+        "發生錯誤，請稍後再試。",
+        "Something went wrong. Please try again.",
+    ),
+    ("error.back", "回首頁", "Back to the start"),
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keys_are_unique_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in super::TEXT {
+            assert!(seen.insert(k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "{k}");
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! # baomi-server
+//!
+//! `baomi serve`: the agency's own server. It knows the org chart and who is staff, supervisor
+//! (主管), integrity officer (政風人員) or administrator; signs people in (argon2id, sessions with
+//! idle and absolute timeouts, CSRF tokens, lockout); records every state change in the database
+//! and in the tamper-evident log (`baomi-tlog`), which it also serves under `/log/` as C2SP
+//! tlog-tiles; and renders its pages in Traditional Chinese first.
+//!
+//! Layout: handlers ([`web`], [`api`], [`logserve`]) reach data only through the services
+//! ([`accounts`], [`sessions`], [`signin`], [`audit`]); authorisation is declared by extractors
+//! ([`auth`]); cross-cutting concerns are tower layers ([`layers`]).
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod i18n;
+pub mod layers;
+pub mod logserve;
+pub mod sessions;
+pub mod signin;
+pub mod state;
+pub mod web;
+
+use crate::audit::Audit;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::state::{AppState, Inner};
+use axum::Router;
+use baomi_tlog::{Log, LogPaths, Options};
+use std::sync::Arc;
+
+/// The whole application as one router (tested with `oneshot`, served by [`serve`]).
+pub fn app(st: AppState) -> Router {
+    Router::new()
+        .merge(web::routes())
+        .nest("/api/v1", api::routes())
+        .nest("/log", logserve::routes())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(api::ready))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            layers::guard,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        .with_state(st)
+}
+
+/// What opening the data folder gave.
+pub struct Opened {
+    /// The state for [`app`].
+    pub state: AppState,
+    /// The first administrator's one-time password, on the very first start only.
+    pub first_admin_password: Option<String>,
+}
+
+/// Opens (creating on first start) the data folder: database, audit log, first administrator;
+/// ships audit rows a crash left behind.
+pub async fn open(cfg: Config) -> Result<Opened> {
+    cfg.check().map_err(|e| Error::Internal(e.0))?;
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| Error::Internal(format!("{}: {e}", cfg.data_dir.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let db = db::open(&cfg.data_dir.join("baomi.db")).await?;
+    let paths = LogPaths::beside(cfg.data_dir.join("log"));
+    if !paths.public.join("checkpoint").exists() {
+        baomi_tlog::init(&paths, &cfg.log_origin)?;
+    }
+    let log = {
+        let p = paths.clone();
+        tokio::task::spawn_blocking(move || Log::open(&p, Options::default()))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))??
+    };
+    let audit = Audit::new(db.clone(), Arc::new(log));
+    audit.recover(&paths.public).await?;
+    let first_admin_password = accounts::bootstrap_admin(&db, &audit).await?;
+    let ttl = sessions::Ttl {
+        idle: cfg.session_idle_minutes * 60,
+        absolute: cfg.session_absolute_hours * 3600,
+    };
+    let state = AppState(Arc::new(Inner {
+        db,
+        audit,
+        secure_cookies: cfg.secure_cookies(),
+        log_public: paths.public,
+        ttl,
+        cfg,
+    }));
+    Ok(Opened {
+        state,
+        first_admin_password,
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes requests in flight.
+pub async fn serve(st: AppState) -> Result<()> {
+    let addr = st.cfg.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Internal(format!("listen on {addr}: {e}")))?;
+    tracing::info!(%addr, "baomi serve listening");
+    axum::serve(
+        listener,
+        app(st).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
