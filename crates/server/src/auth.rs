@@ -74,8 +74,16 @@ impl IntoResponse for Rejection {
     }
 }
 
+/// The path as the client sent it (nested routers see it without their prefix).
+fn full_path(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(parts.uri.path(), |u| u.0.path())
+}
+
 fn is_api(parts: &Parts) -> bool {
-    parts.uri.path().starts_with("/api/")
+    full_path(parts).starts_with("/api/")
 }
 
 /// A signed-in user with a live session.
@@ -121,7 +129,7 @@ impl FromRequestParts<AppState> for Current {
             let _ = sessions::revoke_all(&st.db, user.id).await;
             return Err(unauth());
         }
-        let path = parts.uri.path();
+        let path = full_path(parts);
         if user.must_change_password && path != "/me/password" && path != "/signout" {
             return Err(if is_api(parts) {
                 Rejection::Error(Error::Forbidden)

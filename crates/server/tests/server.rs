@@ -1,0 +1,530 @@
+//! The server through its router (`app()` + `oneshot`): first start, sign-in, sessions, CSRF,
+//! lockout, leavers, the audit trail in the tamper-evident log, and `/log/` serving.
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use baomi_server::accounts::{self, NewUser, Role};
+use baomi_server::config::Config;
+use baomi_server::state::AppState;
+use baomi_server::{Opened, app, open};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn start(dir: &std::path::Path) -> Opened {
+    let cfg = Config {
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    open(cfg).await.unwrap()
+}
+
+async fn send(st: &AppState, req: Request<Body>) -> Response<Body> {
+    app(st.clone()).oneshot(req).await.unwrap()
+}
+
+async fn body(r: Response<Body>) -> String {
+    String::from_utf8(r.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Request<Body> {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let mut b =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(body)).unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn location(r: &Response<Body>) -> &str {
+    r.headers().get(header::LOCATION).unwrap().to_str().unwrap()
+}
+
+/// Signs in; returns the `name=value` cookie pair.
+async fn sign_in(st: &AppState, user: &str, pw: &str) -> String {
+    let r = send(
+        st,
+        post("/signin", None, &[("username", user), ("password", pw)]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in of {user}");
+    let c = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    c.split(';').next().unwrap().to_string()
+}
+
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+async fn add_user(st: &AppState, name: &str, roles: &[Role]) -> i64 {
+    accounts::create(
+        &st.db,
+        &st.audit,
+        None,
+        NewUser {
+            username: name,
+            display_name: "王小明",
+            password: "correct horse battery staple",
+            roles,
+            must_change: false,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn first_start_admin_must_change_the_one_time_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = start(dir.path()).await;
+    let pw = opened.first_admin_password.clone().unwrap();
+    let st = opened.state;
+    let r = send(&st, get("/", None)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/signin");
+
+    let r = send(
+        &st,
+        post(
+            "/signin",
+            None,
+            &[("username", "admin"), ("password", "wrong password!!")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(body(r).await.contains("帳號或密碼錯誤"));
+
+    let r = send(
+        &st,
+        post("/signin", None, &[("username", "admin"), ("password", &pw)]),
+    )
+    .await;
+    let set = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "no TLS here: {set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+
+    // Nothing but the password page until it is changed; the API says 403.
+    let r = send(&st, get("/", Some(&cookie))).await;
+    assert_eq!(location(&r), "/me/password");
+    assert_eq!(
+        send(&st, get("/api/v1/me", Some(&cookie))).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = body(send(&st, get("/me/password", Some(&cookie))).await).await;
+    let csrf = csrf_of(&page);
+
+    let weak = [
+        ("csrf", csrf.as_str()),
+        ("current", pw.as_str()),
+        ("new", "short"),
+        ("repeat", "short"),
+    ];
+    let r = send(&st, post("/me/password", Some(&cookie), &weak)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(body(r).await.contains("至少需 12 個字元"));
+    let good = "一個夠長的新密碼-2026";
+    let forged = [
+        ("csrf", "not-the-token"),
+        ("current", pw.as_str()),
+        ("new", good),
+        ("repeat", good),
+    ];
+    assert_eq!(
+        send(&st, post("/me/password", Some(&cookie), &forged))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let ok = [
+        ("csrf", csrf.as_str()),
+        ("current", pw.as_str()),
+        ("new", good),
+        ("repeat", good),
+    ];
+    let r = send(&st, post("/me/password", Some(&cookie), &ok)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).await.contains("密碼已變更"));
+
+    let home = body(send(&st, get("/", Some(&cookie))).await).await;
+    assert!(
+        home.contains("系統管理者") && home.contains("lang=\"zh-Hant-TW\""),
+        "{home}"
+    );
+    let me = body(send(&st, get("/api/v1/me", Some(&cookie))).await).await;
+    assert!(me.contains("\"roles\":[\"admin\"]"), "{me}");
+    // The old one-time password no longer works; the new one does.
+    let r = send(
+        &st,
+        post("/signin", None, &[("username", "admin"), ("password", &pw)]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    sign_in(&st, "admin", good).await;
+    // A second start does not create another administrator.
+    drop(st);
+    assert!(start(dir.path()).await.first_admin_password.is_none());
+}
+
+#[tokio::test]
+async fn lockout_after_repeated_failures_even_with_the_right_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    for _ in 0..5 {
+        let r = send(
+            &st,
+            post(
+                "/signin",
+                None,
+                &[("username", "wang"), ("password", "guess guess guess")],
+            ),
+        )
+        .await;
+        assert!(
+            r.status() == StatusCode::UNAUTHORIZED || r.status() == StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    let r = send(
+        &st,
+        post(
+            "/signin",
+            None,
+            &[
+                ("username", "wang"),
+                ("password", "correct horse battery staple"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(body(r).await.contains("暫時鎖定"));
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'auth.lockout'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn sessions_are_fresh_revocable_and_only_ones_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    add_user(&st, "lin", &[Role::Staff]).await;
+    // A token made up by an attacker is not a session (no fixation): sign-in issues a new one.
+    let planted = "baomi_session=attacker-chosen-token";
+    assert_eq!(
+        send(&st, get("/", Some(planted))).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let a1 = sign_in(&st, "wang", "correct horse battery staple").await;
+    let a2 = sign_in(&st, "wang", "correct horse battery staple").await;
+    assert_ne!(a1, a2);
+    let b1 = sign_in(&st, "lin", "correct horse battery staple").await;
+
+    let page = body(send(&st, get("/me/sessions", Some(&a1))).await).await;
+    assert_eq!(
+        page.matches("<tr>").count(),
+        3,
+        "header + two sessions: {page}"
+    );
+    let csrf = csrf_of(&page);
+    // lin's session id, as an attacker might guess or learn it.
+    let lin_ids: Vec<String> = sqlx::query_scalar("SELECT public_id FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'lin')")
+        .fetch_all(&st.db)
+        .await
+        .unwrap();
+    let r = send(
+        &st,
+        post(
+            "/me/sessions/revoke",
+            Some(&a1),
+            &[("csrf", &csrf), ("session", &lin_ids[0])],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        send(&st, get("/", Some(&b1))).await.status(),
+        StatusCode::OK
+    );
+
+    // Revoke wang's other session from the first.
+    let wang_other: String = sqlx::query_scalar(
+        "SELECT public_id FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = 'wang') ORDER BY created_at DESC, rowid DESC LIMIT 1",
+    )
+    .fetch_one(&st.db)
+    .await
+    .unwrap();
+    let r = send(
+        &st,
+        post(
+            "/me/sessions/revoke",
+            Some(&a1),
+            &[("csrf", &csrf), ("session", &wang_other)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let still: Vec<StatusCode> = vec![
+        send(&st, get("/", Some(&a1))).await.status(),
+        send(&st, get("/", Some(&a2))).await.status(),
+    ];
+    assert_eq!(still.iter().filter(|s| **s == StatusCode::OK).count(), 1);
+
+    // Sign-out ends the session for good.
+    let csrf = csrf_of(&body(send(&st, get("/", Some(&b1))).await).await);
+    let r = send(&st, post("/signout", Some(&b1), &[("csrf", &csrf)])).await;
+    assert_eq!(location(&r), "/signin");
+    assert_eq!(
+        send(&st, get("/", Some(&b1))).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_out_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let id = add_user(&st, "chen", &[Role::Staff]).await;
+    let c = sign_in(&st, "chen", "correct horse battery staple").await;
+    assert_eq!(send(&st, get("/", Some(&c))).await.status(), StatusCode::OK);
+    sqlx::query("UPDATE users SET disabled_at = 1 WHERE id = ?")
+        .bind(id)
+        .execute(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&st, get("/", Some(&c))).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(&st, get("/api/v1/me", Some(&c))).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = send(
+        &st,
+        post(
+            "/signin",
+            None,
+            &[
+                ("username", "chen"),
+                ("password", "correct horse battery staple"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cross_site_posts_and_missing_tokens_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    let mut req = post(
+        "/signin",
+        None,
+        &[
+            ("username", "wang"),
+            ("password", "correct horse battery staple"),
+        ],
+    );
+    req.headers_mut()
+        .insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(send(&st, req).await.status(), StatusCode::FORBIDDEN);
+    let c = sign_in(&st, "wang", "correct horse battery staple").await;
+    let r = send(&st, post("/signout", Some(&c), &[])).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(send(&st, get("/", Some(&c))).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn security_headers_on_every_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    for path in [
+        "/signin",
+        "/",
+        "/healthz",
+        "/api/v1/me",
+        "/nope",
+        "/log/checkpoint",
+    ] {
+        let r = send(&st, get(path, None)).await;
+        let h = r.headers();
+        let csp = h
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+        assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+        assert!(
+            h.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+            "no HSTS without TLS"
+        );
+    }
+    let r = send(&st, get("/api/v1/me", None)).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(body(r).await.contains("\"error\":\"unauthenticated\""));
+    // English on request.
+    let r = send(&st, get("/lang/en", None)).await;
+    assert!(
+        r.headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("lang=en")
+    );
+    let page = body(send(&st, get("/signin", Some("lang=en"))).await).await;
+    assert!(page.contains("Sign in") && page.contains("lang=\"en\""));
+}
+
+#[tokio::test]
+async fn every_state_change_is_in_the_log_and_the_log_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    sign_in(&st, "wang", "correct horse battery staple").await;
+    let _ = send(
+        &st,
+        post(
+            "/signin",
+            None,
+            &[("username", "nobody"), ("password", "x")],
+        ),
+    )
+    .await;
+    let (rows, unshipped): (i64, i64) = (
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+            .fetch_one(&st.db)
+            .await
+            .unwrap(),
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE log_index IS NULL")
+            .fetch_one(&st.db)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(unshipped, 0);
+    assert!(
+        rows >= 4,
+        "admin + wang created, sign-in, failed sign-in: {rows}"
+    );
+
+    // Served as tlog-tiles, verifiable by anyone with the verifier key.
+    let r = send(&st, get("/log/checkpoint", None)).await;
+    assert_eq!(
+        r.headers().get(header::CONTENT_TYPE).unwrap(),
+        "text/plain; charset=utf-8"
+    );
+    assert!(
+        r.headers()
+            .get(header::CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("no-cache")
+    );
+    let cp = body(r).await;
+    assert!(
+        cp.starts_with(&format!("localhost/baomi\n{rows}\n")),
+        "{cp}"
+    );
+    let tile = format!("/log/tile/entries/000.p/{rows}");
+    let r = send(&st, get(&tile, None)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()
+            .get(header::CACHE_CONTROL)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let entries =
+        baomi_tlog::bundle::decode(&r.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let last: serde_json::Value = serde_json::from_slice(entries.last().unwrap()).unwrap();
+    assert_eq!(last["action"], "auth.sign_in");
+    assert_eq!(last["outcome"], "denied");
+    // No personal data in the log: no IP address or username, only the row's hash.
+    assert!(last.get("ip").is_none() && last["row_sha256"].as_str().unwrap().len() == 64);
+    for bad in [
+        "/log/tile/../baomi.db",
+        "/log/tile/0/..%2f..%2fbaomi.db",
+        "/log/log.private/key",
+        "/log/tile/0/1",
+    ] {
+        assert_eq!(
+            send(&st, get(bad, None)).await.status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+    let key = baomi_tlog::verifier(&baomi_tlog::LogPaths::beside(dir.path().join("log"))).unwrap();
+    let report = baomi_tlog::verify::verify_log(
+        &baomi_tlog::store::DirStore::new(dir.path().join("log")),
+        &key,
+        None,
+    )
+    .unwrap();
+    assert_eq!(report.entries as i64, rows);
+
+    // A row left unshipped by a crash is shipped at the next start, once.
+    sqlx::query("INSERT INTO audit_events (at, action, outcome) VALUES (1, 'test.pending', 'ok')")
+        .execute(&st.db)
+        .await
+        .unwrap();
+    drop(st);
+    let st = start(dir.path()).await.state;
+    let idx: Option<i64> =
+        sqlx::query_scalar("SELECT log_index FROM audit_events WHERE action = 'test.pending'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(idx, Some(rows));
+    assert_eq!(st.audit.log().head().size as i64, rows + 1);
+}
