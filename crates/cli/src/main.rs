@@ -3,6 +3,7 @@
 //! This binary is thin: argument parsing and file handling. Detection, masking and policy live in
 //! `baomi-inspect`; decoding in `baomi-extract`.
 
+mod admin;
 mod log;
 mod output;
 mod redact;
@@ -35,6 +36,8 @@ enum Command {
     /// Run the agency's server (web interface and API) on the embedded default: SQLite and the
     /// audit log in a local data folder, on 127.0.0.1:8080.
     Serve(serve::ServeArgs),
+    /// Administer the server's data folder: accounts, org chart import, backup, log key.
+    Admin(admin::AdminArgs),
 }
 
 fn init_tracing() {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
         Command::Log(a) => log::run(a),
+        Command::Admin(a) => admin::run(a),
         Command::Serve(a) => {
             init_tracing();
             serve::run(a)

@@ -127,13 +127,15 @@ fn row_hash(r: &FullRow<'_>) -> String {
 #[derive(Clone)]
 pub struct Audit {
     db: Db,
-    log: Arc<Log>,
+    // None when another process (the running server) holds the log: rows then wait in the
+    // outbox and that process ships them.
+    log: Option<Arc<Log>>,
     shipping: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Audit {
     /// A service writing to `db` and `log`.
-    pub fn new(db: Db, log: Arc<Log>) -> Audit {
+    pub fn new(db: Db, log: Option<Arc<Log>>) -> Audit {
         Audit {
             db,
             log,
@@ -141,9 +143,9 @@ impl Audit {
         }
     }
 
-    /// The log (for serving and status).
-    pub fn log(&self) -> &Arc<Log> {
-        &self.log
+    /// The log, when this process writes it.
+    pub fn log(&self) -> Option<&Arc<Log>> {
+        self.log.as_ref()
     }
 
     /// Records an event inside the caller's transaction (shipped by [`Audit::ship`] after
@@ -177,6 +179,9 @@ impl Audit {
 
     /// Appends every unshipped row to the log, in id order, and waits until durable.
     pub async fn ship(&self) -> Result<()> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
         let _one = self.shipping.lock().await;
         let rows = sqlx::query(
             "SELECT id, at, actor_id, action, target, outcome, ip, detail FROM audit_events
@@ -217,7 +222,7 @@ impl Audit {
             entries.push(serde_json::to_vec(&entry).expect("serialisable"));
             ids.push(id);
         }
-        let first = self.log.submit(entries)?.wait_async().await?;
+        let first = log.submit(entries)?.wait_async().await?;
         let mut tx = self.db.begin().await?;
         for (k, id) in ids.iter().enumerate() {
             sqlx::query("UPDATE audit_events SET log_index = ? WHERE id = ?")
@@ -233,11 +238,14 @@ impl Audit {
     /// At start-up: links rows whose entries reached the log before a crash (so they are not
     /// appended twice), then ships the rest.
     pub async fn recover(&self, public_dir: &std::path::Path) -> Result<()> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
         let known: Option<i64> = sqlx::query("SELECT MAX(log_index) FROM audit_events")
             .fetch_one(&self.db)
             .await?
             .get(0);
-        let size = self.log.head().size;
+        let size = log.head().size;
         let mut next = known.map_or(0, |k| k as u64 + 1);
         let store = baomi_tlog::store::DirStore::new(public_dir);
         while next < size {

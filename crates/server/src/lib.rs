@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod i18n;
 pub mod layers;
 pub mod logserve;
+pub mod orgchart;
 pub mod sessions;
 pub mod signin;
 pub mod state;
@@ -81,7 +83,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
             .await
             .map_err(|e| Error::Internal(e.to_string()))??
     };
-    let audit = Audit::new(db.clone(), Arc::new(log));
+    let audit = Audit::new(db.clone(), Some(Arc::new(log)));
     audit.recover(&paths.public).await?;
     let first_admin_password = accounts::bootstrap_admin(&db, &audit).await?;
     let ttl = sessions::Ttl {
@@ -104,6 +106,19 @@ pub async fn open(cfg: Config) -> Result<Opened> {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes requests in flight.
 pub async fn serve(st: AppState) -> Result<()> {
+    // Ships audit rows written by other processes (`baomi admin`) while the server holds the log.
+    let shipper = {
+        let audit = st.audit.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+            loop {
+                tick.tick().await;
+                if let Err(e) = audit.ship().await {
+                    tracing::error!(error = %e, "shipping audit rows to the log");
+                }
+            }
+        })
+    };
     let addr = st.cfg.listen;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -115,7 +130,9 @@ pub async fn serve(st: AppState) -> Result<()> {
     )
     .with_graceful_shutdown(shutdown())
     .await
-    .map_err(|e| Error::Internal(e.to_string()))
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    shipper.abort();
+    Ok(())
 }
 
 async fn shutdown() {

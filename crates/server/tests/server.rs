@@ -526,5 +526,5 @@ async fn every_state_change_is_in_the_log_and_the_log_is_served() {
             .await
             .unwrap();
     assert_eq!(idx, Some(rows));
-    assert_eq!(st.audit.log().head().size as i64, rows + 1);
+    assert_eq!(st.audit.log().unwrap().head().size as i64, rows + 1);
 }
