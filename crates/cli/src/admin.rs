@@ -64,6 +64,11 @@ enum UserCommand {
         /// Sign-in name.
         username: String,
     },
+    /// Remove an account's second factor (lost phone): they enrol again at next sign-in.
+    Reset2fa {
+        /// Sign-in name.
+        username: String,
+    },
     /// Disable an account (a leaver): sessions end at once; records stay.
     Disable {
         /// Sign-in name.
@@ -201,6 +206,7 @@ async fn user(adm: &Admin, c: UserCommand) -> Result<u8> {
             let pw = adm.reset_password(&username).await.map_err(err)?;
             println!("{username}: one-time password {pw}");
         }
+        UserCommand::Reset2fa { username } => adm.reset_2fa(&username).await.map_err(err)?,
         UserCommand::Disable { username } => {
             adm.set_disabled(&username, true).await.map_err(err)?
         }

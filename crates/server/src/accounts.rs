@@ -78,6 +78,15 @@ pub struct User {
     pub must_change_password: bool,
     /// Disabled (left the agency).
     pub disabled: bool,
+    /// Has a TOTP second factor.
+    pub totp_enrolled: bool,
+}
+
+impl User {
+    /// Must use a second factor (privileged role, or enrolled by choice).
+    pub fn needs_second_factor(&self) -> bool {
+        self.totp_enrolled || self.roles.iter().any(|r| r.privileged())
+    }
 }
 
 impl User {
@@ -91,7 +100,7 @@ impl User {
 pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
     let row = sqlx::query(
         "SELECT u.id, u.username, u.display_name, u.unit_id, n.name, u.title, u.external,
-                u.must_change_password, u.disabled_at
+                u.must_change_password, u.disabled_at, u.totp_secret IS NOT NULL
          FROM users u LEFT JOIN units n ON n.id = u.unit_id WHERE u.id = ?",
     )
     .bind(id)
@@ -116,6 +125,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<User>> {
         external: r.get::<i64, _>(6) != 0,
         must_change_password: r.get::<i64, _>(7) != 0,
         disabled: r.get::<Option<i64>, _>(8).is_some(),
+        totp_enrolled: r.get::<bool, _>(9),
     }))
 }
 

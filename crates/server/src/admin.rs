@@ -159,6 +159,12 @@ impl Admin {
         self.audit.ship().await
     }
 
+    /// Removes a user's second factor; they enrol again at their next sign-in.
+    pub async fn reset_2fa(&self, username: &str) -> Result<()> {
+        let id = self.user_id(username).await?;
+        crate::twofactor::reset(&self.db, &self.audit, id).await
+    }
+
     /// Adds or removes a role.
     pub async fn set_role(&self, username: &str, role: Role, on: bool) -> Result<()> {
         let id = self.user_id(username).await?;

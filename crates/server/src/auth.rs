@@ -129,12 +129,26 @@ impl FromRequestParts<AppState> for Current {
             let _ = sessions::revoke_all(&st.db, user.id).await;
             return Err(unauth());
         }
+        // One gate, in order: second factor for this session, then a new password, then
+        // enrolment of a second factor where the role requires it.
         let path = full_path(parts);
-        if user.must_change_password && path != "/me/password" && path != "/signout" {
+        let gate = if user.totp_enrolled && !session.second_factor {
+            Some("/signin/2fa")
+        } else if user.must_change_password {
+            Some("/me/password")
+        } else if user.needs_second_factor() && !user.totp_enrolled {
+            Some("/me/2fa")
+        } else {
+            None
+        };
+        if let Some(to) = gate
+            && path != to
+            && path != "/signout"
+        {
             return Err(if is_api(parts) {
                 Rejection::Error(Error::Forbidden)
             } else {
-                Rejection::Redirect("/me/password")
+                Rejection::Redirect(to)
             });
         }
         let cur = Current {

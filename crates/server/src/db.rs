@@ -14,11 +14,18 @@ pub type Db = SqlitePool;
 
 /// Migrations in order; each runs once, in a transaction, and its checksum is kept so that an
 /// edited migration is refused instead of silently diverging.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "second_factor",
+        include_str!("../migrations/0002_second_factor.sql"),
+    ),
+];
 
 /// Opens (creating if needed) the database file and applies pending migrations.
 pub async fn open(path: &Path) -> Result<Db> {

@@ -143,6 +143,41 @@ const TEXT: &[(&str, &str, &str)] = &[
         "密碼不可包含帳號。",
         "Must not contain the username.",
     ),
+    ("2fa.title", "兩步驟驗證", "Two-step verification"),
+    (
+        "2fa.intro",
+        "主管、政風人員與系統管理者須使用兩步驟驗證。請在驗證器 App（如 Google Authenticator、Microsoft Authenticator）中手動加入以下金鑰，再輸入 App 顯示的 6 位數字。",
+        "Supervisors, integrity officers and administrators must use two-step verification. Add this key to an authenticator app, then enter the 6-digit code it shows.",
+    ),
+    ("2fa.secret", "金鑰", "Key"),
+    ("2fa.uri", "設定網址", "Set-up URI"),
+    (
+        "2fa.code",
+        "驗證碼（6 位數字或備用碼）",
+        "Code (6 digits, or a recovery code)",
+    ),
+    ("2fa.confirm", "啟用", "Turn on"),
+    (
+        "2fa.wrong",
+        "驗證碼錯誤或已使用過，請再試一次。",
+        "Wrong or already used code. Try again.",
+    ),
+    (
+        "2fa.enabled",
+        "兩步驟驗證已啟用。",
+        "Two-step verification is on.",
+    ),
+    (
+        "2fa.recovery",
+        "以下備用碼每組只能使用一次，手機遺失時可用來登入。請抄下並妥善保管，此頁離開後不再顯示。",
+        "Each recovery code works once, for when your phone is lost. Write them down and keep them safe: they are not shown again.",
+    ),
+    ("2fa.challenge", "輸入驗證碼", "Enter your code"),
+    (
+        "2fa.challenge_intro",
+        "請輸入驗證器 App 顯示的 6 位數字，或一組備用碼。",
+        "Enter the 6-digit code from your authenticator app, or a recovery code.",
+    ),
     ("error.title", "無法完成", "Could not do that"),
     (
         "error.forbidden",

@@ -24,9 +24,11 @@ pub mod i18n;
 pub mod layers;
 pub mod logserve;
 pub mod orgchart;
+pub mod seal;
 pub mod sessions;
 pub mod signin;
 pub mod state;
+pub mod twofactor;
 pub mod web;
 
 use crate::audit::Audit;
@@ -86,6 +88,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
     let audit = Audit::new(db.clone(), Some(Arc::new(log)));
     audit.recover(&paths.public).await?;
     let first_admin_password = accounts::bootstrap_admin(&db, &audit).await?;
+    let sealer = seal::Sealer::load_or_create(&cfg.data_dir.join("keys").join("seal.key"))?;
     let ttl = sessions::Ttl {
         idle: cfg.session_idle_minutes * 60,
         absolute: cfg.session_absolute_hours * 3600,
@@ -96,6 +99,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         secure_cookies: cfg.secure_cookies(),
         log_public: paths.public,
         ttl,
+        sealer,
         cfg,
     }));
     Ok(Opened {

@@ -26,6 +26,8 @@ pub struct Session {
     pub user_agent: String,
     /// Address at creation.
     pub ip: String,
+    /// The second factor was given in this session.
+    pub second_factor: bool,
 }
 
 /// Random URL-safe token of 32 bytes.
@@ -87,6 +89,7 @@ pub async fn create(
             last_seen_at: now,
             user_agent: ua,
             ip: ip.to_string(),
+            second_factor: false,
         },
     ))
 }
@@ -95,7 +98,8 @@ pub async fn create(
 pub async fn lookup(db: &Db, token: &str, ttl: Ttl) -> Result<Option<Session>> {
     let now = clock::now();
     let row = sqlx::query(
-        "SELECT public_id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip
+        "SELECT public_id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip,
+                second_factor_at IS NOT NULL
          FROM sessions WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?
            AND last_seen_at > ?",
     )
@@ -113,6 +117,7 @@ pub async fn lookup(db: &Db, token: &str, ttl: Ttl) -> Result<Option<Session>> {
         last_seen_at: r.get(4),
         user_agent: r.get(5),
         ip: r.get(6),
+        second_factor: r.get(7),
     };
     // Touch at most once a minute: a write per request would serialise every page view.
     if now - s.last_seen_at >= 60 {
@@ -129,7 +134,8 @@ pub async fn lookup(db: &Db, token: &str, ttl: Ttl) -> Result<Option<Session>> {
 pub async fn list(db: &Db, user_id: i64, ttl: Ttl) -> Result<Vec<Session>> {
     let now = clock::now();
     let rows = sqlx::query(
-        "SELECT public_id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip
+        "SELECT public_id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip,
+                second_factor_at IS NOT NULL
          FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?
            AND last_seen_at > ? ORDER BY created_at DESC",
     )
@@ -148,6 +154,7 @@ pub async fn list(db: &Db, user_id: i64, ttl: Ttl) -> Result<Vec<Session>> {
             last_seen_at: r.get(4),
             user_agent: r.get(5),
             ip: r.get(6),
+            second_factor: r.get(7),
         })
         .collect())
 }

@@ -26,6 +26,8 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// Session timeouts.
     pub ttl: Ttl,
+    /// Seals secrets at rest (key outside the database).
+    pub sealer: crate::seal::Sealer,
 }
 
 impl Deref for AppState {

@@ -83,6 +83,36 @@ fn csrf_of(html: &str) -> String {
     html[i..i + html[i..].find('"').unwrap()].to_string()
 }
 
+/// Enrols the signed-in user's second factor as their authenticator app would; returns the
+/// secret (base32) and checks the recovery codes were shown.
+async fn enrol(st: &AppState, cookie: &str) -> String {
+    let page = body(send(st, get("/me/2fa", Some(cookie))).await).await;
+    let i = page.find("<code>").unwrap() + 6;
+    let secret: String = page[i..i + page[i..].find('<').unwrap()]
+        .split_whitespace()
+        .collect();
+    let csrf = csrf_of(&page);
+    let wrong = [("csrf", csrf.as_str()), ("code", "000000")];
+    let r = send(st, post("/me/2fa", Some(cookie), &wrong)).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let code = baomi_server::twofactor::code_at(&secret, now).unwrap();
+    let r = send(
+        st,
+        post("/me/2fa", Some(cookie), &[("csrf", &csrf), ("code", &code)]),
+    )
+    .await;
+    let done = body(r).await;
+    assert!(
+        done.contains("兩步驟驗證已啟用") && done.matches("<li><code>").count() == 10,
+        "{done}"
+    );
+    secret
+}
+
 async fn add_user(st: &AppState, name: &str, roles: &[Role]) -> i64 {
     accounts::create(
         &st.db,
@@ -183,6 +213,10 @@ async fn first_start_admin_must_change_the_one_time_password() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(body(r).await.contains("密碼已變更"));
 
+    // An administrator must enrol a second factor before anything else.
+    let r = send(&st, get("/", Some(&cookie))).await;
+    assert_eq!(location(&r), "/me/2fa");
+    enrol(&st, &cookie).await;
     let home = body(send(&st, get("/", Some(&cookie))).await).await;
     assert!(
         home.contains("系統管理者") && home.contains("lang=\"zh-Hant-TW\""),
@@ -197,7 +231,11 @@ async fn first_start_admin_must_change_the_one_time_password() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    sign_in(&st, "admin", good).await;
+    let c2 = sign_in(&st, "admin", good).await;
+    assert_eq!(
+        location(&send(&st, get("/", Some(&c2))).await),
+        "/signin/2fa"
+    );
     // A second start does not create another administrator.
     drop(st);
     assert!(start(dir.path()).await.first_admin_password.is_none());
@@ -527,4 +565,103 @@ async fn every_state_change_is_in_the_log_and_the_log_is_served() {
             .unwrap();
     assert_eq!(idx, Some(rows));
     assert_eq!(st.audit.log().unwrap().head().size as i64, rows + 1);
+}
+
+#[tokio::test]
+async fn second_factor_is_required_for_privileged_roles_and_codes_work_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "chen", &[Role::Staff, Role::Supervisor]).await;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    // Staff are not asked; a supervisor is, and the API refuses until enrolled.
+    let w = sign_in(&st, "wang", "correct horse battery staple").await;
+    assert_eq!(send(&st, get("/", Some(&w))).await.status(), StatusCode::OK);
+    let c = sign_in(&st, "chen", "correct horse battery staple").await;
+    assert_eq!(location(&send(&st, get("/", Some(&c))).await), "/me/2fa");
+    assert_eq!(
+        send(&st, get("/api/v1/me", Some(&c))).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let secret = enrol(&st, &c).await;
+    assert_eq!(send(&st, get("/", Some(&c))).await.status(), StatusCode::OK);
+
+    // Next sign-in: the password alone is not enough.
+    let c2 = sign_in(&st, "chen", "correct horse battery staple").await;
+    assert_eq!(
+        location(&send(&st, get("/me/sessions", Some(&c2))).await),
+        "/signin/2fa"
+    );
+    let page = body(send(&st, get("/signin/2fa", Some(&c2))).await).await;
+    let csrf = csrf_of(&page);
+    // The code used at enrolment cannot be replayed within its window.
+    let last: i64 = sqlx::query_scalar("SELECT totp_last_step FROM users WHERE username = 'chen'")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    let used = baomi_server::twofactor::code_at(&secret, last as u64 * 30).unwrap();
+    let r = send(
+        &st,
+        post(
+            "/signin/2fa",
+            Some(&c2),
+            &[("csrf", &csrf), ("code", &used)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let next = baomi_server::twofactor::code_at(&secret, (last as u64 + 1) * 30).unwrap();
+    let r = send(
+        &st,
+        post(
+            "/signin/2fa",
+            Some(&c2),
+            &[("csrf", &csrf), ("code", &next)],
+        ),
+    )
+    .await;
+    assert_eq!(location(&r), "/");
+    assert_eq!(
+        send(&st, get("/", Some(&c2))).await.status(),
+        StatusCode::OK
+    );
+
+    // The secret is sealed in the database, not stored in clear.
+    let raw: Vec<u8> = sqlx::query_scalar("SELECT totp_secret FROM users WHERE username = 'chen'")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert!(!raw.windows(secret.len()).any(|w| w == secret.as_bytes()));
+    assert!(raw.len() > 20 + 24);
+
+    // Five wrong codes lock the account and end the half-signed-in session.
+    let c3 = sign_in(&st, "chen", "correct horse battery staple").await;
+    let csrf = csrf_of(&body(send(&st, get("/signin/2fa", Some(&c3))).await).await);
+    for _ in 0..5 {
+        let _ = send(
+            &st,
+            post(
+                "/signin/2fa",
+                Some(&c3),
+                &[("csrf", &csrf), ("code", "123456")],
+            ),
+        )
+        .await;
+    }
+    assert_eq!(
+        location(&send(&st, get("/signin/2fa", Some(&c3))).await),
+        "/signin"
+    );
+    let r = send(
+        &st,
+        post(
+            "/signin",
+            None,
+            &[
+                ("username", "chen"),
+                ("password", "correct horse battery staple"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }

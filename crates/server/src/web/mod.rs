@@ -2,6 +2,7 @@
 
 mod me;
 mod signin;
+mod twofactor;
 
 use crate::error::Error;
 use crate::i18n::Lang;
@@ -23,6 +24,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/me/password",
             get(me::password_form).post(me::password_submit),
+        )
+        .route(
+            "/me/2fa",
+            get(twofactor::enrol_form).post(twofactor::enrol_submit),
+        )
+        .route(
+            "/signin/2fa",
+            get(twofactor::challenge_form).post(twofactor::challenge_submit),
         )
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
