@@ -185,7 +185,7 @@ impl Requirement for IntegrityRole {
 }
 
 /// A signed-in user meeting requirement `R`.
-pub struct Need<R: Requirement>(pub Current, PhantomData<R>);
+pub struct Need<R: Requirement>(pub Current, pub PhantomData<R>);
 
 impl<R: Requirement> FromRequestParts<AppState> for Need<R> {
     type Rejection = Rejection;

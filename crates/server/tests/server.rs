@@ -665,3 +665,35 @@ async fn second_factor_is_required_for_privileged_roles_and_codes_work_once() {
     .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn the_audit_page_is_for_integrity_officers_and_viewing_it_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "lee", &[Role::Staff, Role::Integrity]).await;
+    add_user(&st, "wang", &[Role::Staff]).await;
+    let w = sign_in(&st, "wang", "correct horse battery staple").await;
+    assert_eq!(
+        send(&st, get("/audit", Some(&w))).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let l = sign_in(&st, "lee", "correct horse battery staple").await;
+    // Not before the second factor.
+    assert_eq!(
+        location(&send(&st, get("/audit", Some(&l))).await),
+        "/me/2fa"
+    );
+    enrol(&st, &l).await;
+    let page = body(send(&st, get("/audit?action=auth.sign_in&user=wang", Some(&l))).await).await;
+    assert!(
+        page.contains("稽核紀錄") && page.contains("auth.sign_in"),
+        "{page}"
+    );
+    assert!(!page.contains("account.create"), "filtered: {page}");
+    let viewed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'audit.view'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(viewed, 1);
+}

@@ -1,5 +1,6 @@
 //! Server-rendered pages (zh-TW first). Everything is embedded in the binary: no CDN, no script.
 
+mod audit;
 mod me;
 mod signin;
 mod twofactor;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             "/signin/2fa",
             get(twofactor::challenge_form).post(twofactor::challenge_submit),
         )
+        .route("/audit", get(audit::list))
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
 }
@@ -67,6 +69,7 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                             a href="/" { (lang.t("nav.home")) }
                             a href="/me/sessions" { (lang.t("nav.sessions")) }
                             a href="/me/password" { (lang.t("nav.password")) }
+                            @if n.audit { a href="/audit" { (lang.t("nav.audit")) } }
                         }
                         span.muted { (n.name) }
                         form method="post" action="/signout" {
