@@ -1,0 +1,343 @@
+//! End to end in a real browser: Debian's headless Chromium driven over WebDriver (chromedriver),
+//! against the real `baomi serve` binary on loopback. First start, the administrator's first
+//! sign-in (new password, second factor), an org chart import, a member of staff's first sign-in,
+//! and a leaver who is shut out at once.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A minimal W3C WebDriver client: the few commands these tests need.
+struct Browser {
+    base: String,
+    session: String,
+    agent: ureq::Agent,
+    _driver: Killed,
+}
+
+impl Browser {
+    fn start(profile: &Path) -> Browser {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
+        let driver = Killed(driver);
+        wait_port(port);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let base = format!("http://127.0.0.1:{port}");
+        let caps = serde_json::json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--no-first-run", "--lang=zh-TW",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }}});
+        let v = call(&agent, "POST", &format!("{base}/session"), Some(caps));
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Browser {
+            base,
+            session,
+            agent,
+            _driver: driver,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let v = call(&self.agent, method, &url, body);
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {method} {path}: {v}");
+        }
+        v["value"].clone()
+    }
+
+    fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(serde_json::json!({ "url": url })));
+    }
+
+    fn url(&self) -> String {
+        self.cmd("GET", "/url", None).as_str().unwrap().to_string()
+    }
+
+    fn source(&self) -> String {
+        self.cmd("GET", "/source", None)
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd(
+            "POST",
+            "/element",
+            Some(serde_json::json!({ "using": "css selector", "value": css })),
+        );
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn fill(&self, css: &str, text: &str) {
+        let el = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/clear"),
+            Some(serde_json::json!({})),
+        );
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/value"),
+            Some(serde_json::json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let el = self.find(css);
+        self.cmd(
+            "POST",
+            &format!("/element/{el}/click"),
+            Some(serde_json::json!({})),
+        );
+    }
+
+    fn forget_cookies(&self) {
+        self.cmd("DELETE", "/cookie", None);
+    }
+
+    fn screenshot(&self, path: &Path) {
+        use base64::Engine as _;
+        let b64 = self.cmd("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self
+            .agent
+            .delete(&format!("{}/session/{}", self.base, self.session))
+            .call();
+    }
+}
+
+fn call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let resp = match (method, body) {
+        ("GET", _) => agent.get(url).call(),
+        ("DELETE", _) => agent.delete(url).call(),
+        (_, b) => agent
+            .post(url)
+            .header("content-type", "application/json")
+            .send(b.unwrap_or(serde_json::json!({})).to_string()),
+    };
+    let text = resp.unwrap().body_mut().read_to_string().unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON from {url}: {text}"))
+}
+
+fn baomi(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baomi {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn one_time_password(text: &str) -> String {
+    text.lines()
+        .find_map(|l| l.split("one-time password ").nth(1))
+        .unwrap_or_else(|| panic!("no password in {text:?}"))
+        .trim()
+        .to_string()
+}
+
+fn totp_now(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    baomi_server::twofactor::code_at(secret, now).unwrap()
+}
+
+const ORG: &str = "員工編號,帳號,姓名,單位代碼,單位名稱,上級單位代碼,職稱,主管員工編號,角色,狀態
+A001,chief,林局長,HQ,局本部,,局長,,主管,在職
+A002,wang,王小明,INV,偵查隊,HQ,隊員,A003,,在職
+A003,chen,陳隊長,INV,偵查隊,HQ,隊長,A001,主管,在職
+";
+
+#[test]
+fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    while !first.contains("baomi serve:") {
+        assert!(
+            out.read_line(&mut first).unwrap() > 0,
+            "server exited: {first}"
+        );
+    }
+    let _server = Killed(server);
+    wait_port(port);
+    let admin_pw = one_time_password(&first);
+    let site = format!("http://127.0.0.1:{port}");
+
+    let b = Browser::start(&dir.path().join("profile"));
+    b.goto(&format!("{site}/"));
+    assert!(b.url().ends_with("/signin"), "{}", b.url());
+    assert!(b.source().contains("登入"));
+    b.fill("input[name=username]", "admin");
+    b.fill("input[name=password]", &admin_pw);
+    b.click("button[type=submit]");
+    assert!(b.url().ends_with("/me/password"), "{}", b.url());
+    let new_pw = "管理者的新密碼-2026-長一點";
+    b.fill("input[name=current]", &admin_pw);
+    b.fill("input[name=new]", new_pw);
+    b.fill("input[name=repeat]", new_pw);
+    b.click("main button[type=submit]");
+    assert!(b.source().contains("密碼已變更"));
+    b.goto(&format!("{site}/"));
+    assert!(b.url().ends_with("/me/2fa"), "{}", b.url());
+    let page = b.source();
+    let i = page.find("<code>").unwrap() + 6;
+    let secret: String = page[i..i + page[i..].find('<').unwrap()]
+        .split_whitespace()
+        .collect();
+    b.fill("input[name=code]", &totp_now(&secret));
+    b.click("main button[type=submit]");
+    assert!(b.source().contains("兩步驟驗證已啟用"));
+    b.goto(&format!("{site}/"));
+    assert!(b.source().contains("系統管理者"));
+    b.screenshot(&dir.path().join("admin-home.png"));
+
+    // The personnel office's export, imported while the server runs.
+    let org = dir.path().join("org.csv");
+    std::fs::write(&org, ORG).unwrap();
+    let d = data.to_str().unwrap();
+    assert!(
+        baomi(&[
+            "admin",
+            "--data",
+            d,
+            "import-org",
+            org.to_str().unwrap(),
+            "--apply"
+        ])
+        .contains("5 change(s) applied")
+    );
+    let wang_pw = one_time_password(&baomi(&[
+        "admin",
+        "--data",
+        d,
+        "user",
+        "reset-password",
+        "wang",
+    ]));
+
+    // A member of staff signs in for the first time.
+    b.forget_cookies();
+    b.goto(&format!("{site}/signin"));
+    b.fill("input[name=username]", "wang");
+    b.fill("input[name=password]", &wang_pw);
+    b.click("button[type=submit]");
+    assert!(b.url().ends_with("/me/password"), "{}", b.url());
+    // The browser itself refuses a short password (minlength), before the server would.
+    b.fill("input[name=current]", &wang_pw);
+    b.fill("input[name=new]", "太短的密碼");
+    b.fill("input[name=repeat]", "太短的密碼");
+    b.click("main button[type=submit]");
+    assert!(!b.source().contains("密碼已變更"));
+    let pw = "王小明的密碼絕對不告訴別人";
+    b.fill("input[name=current]", &wang_pw);
+    b.fill("input[name=new]", pw);
+    b.fill("input[name=repeat]", pw);
+    b.click("main button[type=submit]");
+    assert!(b.source().contains("密碼已變更"));
+    b.goto(&format!("{site}/"));
+    let home = b.source();
+    assert!(
+        home.contains("王小明") && home.contains("偵查隊") && home.contains("隊員"),
+        "{home}"
+    );
+
+    // He leaves: disabled from the command line, his open page is signed out at the next click.
+    baomi(&["admin", "--data", d, "user", "disable", "wang"]);
+    b.goto(&format!("{site}/me/sessions"));
+    assert!(b.url().ends_with("/signin"), "{}", b.url());
+    b.fill("input[name=username]", "wang");
+    b.fill("input[name=password]", pw);
+    b.click("button[type=submit]");
+    assert!(b.source().contains("帳號或密碼錯誤"));
+
+    // English on request.
+    b.click("header a[lang=en]");
+    assert!(b.source().contains("Sign in"));
+}
