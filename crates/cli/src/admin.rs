@@ -27,6 +27,11 @@ enum AdminCommand {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// API tokens for other systems.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Import the org chart from the personnel office's CSV (a dry run unless --apply).
     ImportOrg {
         /// CSV file (UTF-8 or Big5).
@@ -42,6 +47,32 @@ enum AdminCommand {
     },
     /// Print the audit log's verifier key (give it to witnesses and auditors).
     LogVkey,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token acting as an account (usually one with the api role); prints it once.
+    Create {
+        /// Account the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What it is for (e.g. 戶役政資訊系統).
+        #[arg(long)]
+        name: String,
+        /// Scopes (repeatable): profile:read, lookups:write, audit:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+        /// Expires after this many days.
+        #[arg(long)]
+        days: Option<i64>,
+    },
+    /// List tokens.
+    List,
+    /// Revoke a token.
+    Revoke {
+        /// Token id (from `list`).
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -149,6 +180,43 @@ pub fn run(a: AdminArgs) -> Result<u8> {
                     }
                 }
             }
+            AdminCommand::Token { command } => match command {
+                TokenCommand::Create {
+                    user,
+                    name,
+                    scopes,
+                    days,
+                } => {
+                    let (id, token) = adm
+                        .create_token(&user, &name, &scopes, days)
+                        .await
+                        .map_err(err)?;
+                    println!("token {id}: {token}");
+                    eprintln!("(shown once: store it in the calling system now)");
+                    0
+                }
+                TokenCommand::List => {
+                    for (id, user, name, scopes, _, last, revoked) in
+                        baomi_server::tokens::list(&adm.db).await.map_err(err)?
+                    {
+                        println!(
+                            "{id}\t{user}\t{name}\t{scopes}\t{}{}",
+                            last.map_or(
+                                "never used".to_string(),
+                                |t| baomi_server::clock::display(t, false)
+                            ),
+                            if revoked { "\trevoked" } else { "" }
+                        );
+                    }
+                    0
+                }
+                TokenCommand::Revoke { id } => {
+                    if !adm.revoke_token(id).await.map_err(err)? {
+                        bail!("no live token {id}");
+                    }
+                    0
+                }
+            },
             AdminCommand::Backup { dest } => {
                 adm.backup(&dest).await.map_err(err)?;
                 println!("backup written to {}", dest.display());

@@ -165,6 +165,23 @@ impl Admin {
         crate::twofactor::reset(&self.db, &self.audit, id).await
     }
 
+    /// Creates an API token acting as `username`; returns (id, token shown once).
+    pub async fn create_token(
+        &self,
+        username: &str,
+        name: &str,
+        scopes: &[String],
+        days: Option<i64>,
+    ) -> Result<(i64, String)> {
+        let id = self.user_id(username).await?;
+        crate::tokens::create(&self.db, &self.audit, id, name, scopes, days).await
+    }
+
+    /// Revokes an API token.
+    pub async fn revoke_token(&self, id: i64) -> Result<bool> {
+        crate::tokens::revoke(&self.db, &self.audit, id).await
+    }
+
     /// Adds or removes a role.
     pub async fn set_role(&self, username: &str, role: Role, on: bool) -> Result<()> {
         let id = self.user_id(username).await?;

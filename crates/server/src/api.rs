@@ -1,6 +1,6 @@
 //! The HTTP API under `/api/v1/` (JSON; errors as `{"error": code, "message": ...}`).
 
-use crate::auth::Current;
+use crate::auth::ApiCaller;
 use crate::error::Result;
 use crate::state::AppState;
 use axum::Json;
@@ -31,7 +31,8 @@ pub struct Me {
     pub roles: Vec<&'static str>,
 }
 
-async fn me(cur: Current) -> Result<Json<Me>> {
+async fn me(cur: ApiCaller) -> Result<Json<Me>> {
+    cur.require_scope("profile:read")?;
     Ok(Json(Me {
         id: cur.user.id,
         username: cur.user.username,

@@ -241,3 +241,77 @@ pub fn cross_site(method: &Method, headers: &HeaderMap) -> bool {
         None => false,
     }
 }
+
+/// How an API caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Via {
+    /// A browser session (cookie); state changes must echo the CSRF token in `X-CSRF-Token`.
+    Session(Session),
+    /// An API token (`Authorization: Bearer baomi_...`), limited to its scopes.
+    Token(crate::tokens::Token),
+}
+
+/// An API caller: a signed-in browser or another system with a token.
+#[derive(Clone)]
+pub struct ApiCaller {
+    /// The account.
+    pub user: User,
+    /// Session or token.
+    pub via: Via,
+    /// Client address.
+    pub ip: String,
+}
+
+impl ApiCaller {
+    /// Tokens must carry the scope; sessions act with their account's roles.
+    pub fn require_scope(&self, scope: &str) -> Result<(), Error> {
+        match &self.via {
+            Via::Token(t) if !t.allows(scope) => Err(Error::Forbidden),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if let Some(b) = bearer {
+            let token = crate::tokens::lookup(&st.db, b.trim())
+                .await
+                .map_err(Rejection::Error)?
+                .ok_or(Rejection::Error(Error::Unauthenticated))?;
+            let user = accounts::get(&st.db, token.user_id)
+                .await
+                .map_err(Rejection::Error)?
+                .filter(|u| !u.disabled)
+                .ok_or(Rejection::Error(Error::Unauthenticated))?;
+            return Ok(ApiCaller {
+                user,
+                via: Via::Token(token),
+                ip: client_ip(parts, st.cfg.behind_tls_proxy),
+            });
+        }
+        let cur = Current::from_request_parts(parts, st).await?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let echoed = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !same(echoed.as_bytes(), cur.session.csrf.as_bytes()) {
+                return Err(Rejection::Error(Error::Forbidden));
+            }
+        }
+        Ok(ApiCaller {
+            user: cur.user,
+            via: Via::Session(cur.session),
+            ip: cur.ip,
+        })
+    }
+}

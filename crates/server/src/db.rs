@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "second_factor",
         include_str!("../migrations/0002_second_factor.sql"),
     ),
+    (
+        3,
+        "api_tokens",
+        include_str!("../migrations/0003_api_tokens.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database file and applies pending migrations.

@@ -28,6 +28,7 @@ pub mod seal;
 pub mod sessions;
 pub mod signin;
 pub mod state;
+pub mod tokens;
 pub mod twofactor;
 pub mod web;
 

@@ -697,3 +697,112 @@ async fn the_audit_page_is_for_integrity_officers_and_viewing_it_is_audited() {
             .unwrap();
     assert_eq!(viewed, 1);
 }
+
+fn bearer(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn api_tokens_are_scoped_revocable_and_die_with_their_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let sys = add_user(&st, "household-system", &[Role::Api]).await;
+    let (id, token) = baomi_server::tokens::create(
+        &st.db,
+        &st.audit,
+        sys,
+        "戶役政",
+        &["profile:read".into()],
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(token.starts_with("baomi_"));
+    let r = send(&st, bearer("/api/v1/me", &token)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(body(r).await.contains("household-system"));
+    // Stored hashed only.
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = ?")
+        .bind(id)
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 32);
+    // A token without the scope, a made-up token, and a token on a web page.
+    let (_, narrow) =
+        baomi_server::tokens::create(&st.db, &st.audit, sys, "x", &["lookups:write".into()], None)
+            .await
+            .unwrap();
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &narrow)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", "baomi_forged"))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        send(&st, bearer("/", &token)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        baomi_server::tokens::create(&st.db, &st.audit, sys, "x", &["everything".into()], None)
+            .await
+            .is_err()
+    );
+    // Expired tokens do not work.
+    let (_, old) = baomi_server::tokens::create(
+        &st.db,
+        &st.audit,
+        sys,
+        "old",
+        &["profile:read".into()],
+        Some(-1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &old)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Revoked, then the account disabled.
+    assert!(
+        baomi_server::tokens::revoke(&st.db, &st.audit, id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &token)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, t2) = baomi_server::tokens::create(
+        &st.db,
+        &st.audit,
+        sys,
+        "again",
+        &["profile:read".into()],
+        None,
+    )
+    .await
+    .unwrap();
+    sqlx::query("UPDATE users SET disabled_at = 1 WHERE id = ?")
+        .bind(sys)
+        .execute(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &t2)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let created: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'token.create'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(created, 4);
+}
