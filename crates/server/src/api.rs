@@ -1,4 +1,5 @@
-//! The HTTP API under `/api/v1/` (JSON; errors as `{"error": code, "message": ...}`).
+//! The HTTP API under `/api/v1/` (JSON; errors as `{"error": code, "message": ...}`), described
+//! by an OpenAPI document generated from these handlers at `/api/v1/openapi.json`.
 
 use crate::auth::ApiCaller;
 use crate::error::Result;
@@ -10,14 +11,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use serde::Serialize;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 /// Routes under `/api/v1`.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/me", get(me))
+    Router::new()
+        .route("/me", get(me))
+        .route("/openapi.json", get(openapi))
 }
 
-/// The signed-in user.
-#[derive(Serialize)]
+/// The signed-in user (or the account an API token acts as).
+#[derive(Serialize, ToSchema)]
 pub struct Me {
     /// Id.
     pub id: i64,
@@ -27,10 +32,28 @@ pub struct Me {
     pub display_name: String,
     /// Unit name.
     pub unit: Option<String>,
-    /// Roles (stable names).
+    /// Roles (stable names: staff, supervisor, integrity, admin, api).
     pub roles: Vec<&'static str>,
 }
 
+/// Error body of every failed request.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: unauthenticated, forbidden, not_found, bad_request, conflict,
+    /// too_many_requests, internal.
+    pub error: String,
+    /// Human-readable message (never internals).
+    pub message: String,
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses(
+        (status = 200, description = "The caller's account", body = Me),
+        (status = 401, description = "No session or token", body = ErrorBody),
+        (status = 403, description = "Token without `profile:read`, or a sign-in gate pending", body = ErrorBody),
+    ),
+    security(("token" = ["profile:read"]), ("session" = [])))]
 async fn me(cur: ApiCaller) -> Result<Json<Me>> {
     cur.require_scope("profile:read")?;
     Ok(Json(Me {
@@ -42,7 +65,19 @@ async fn me(cur: ApiCaller) -> Result<Json<Me>> {
     }))
 }
 
-/// Ready when the database answers and the audit log accepts writes.
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = String)))]
+pub async fn health() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = String),
+        (status = 503, description = "Database unavailable", body = String),
+    ))]
 pub async fn ready(State(st): State<AppState>) -> impl IntoResponse {
     let db_ok = sqlx::query("SELECT 1").execute(&st.db).await.is_ok();
     if db_ok {
@@ -50,4 +85,42 @@ pub async fn ready(State(st): State<AppState>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
     }
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("baomi_...")
+                    .build(),
+            ),
+        );
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("baomi_session"))),
+        );
+    }
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "baomi", description = "baomi (保密) server API", version = "1"),
+    paths(me, health, ready),
+    components(schemas(Me, ErrorBody)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
+    )
 }

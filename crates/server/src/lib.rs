@@ -46,7 +46,7 @@ pub fn app(st: AppState) -> Router {
         .merge(web::routes())
         .nest("/api/v1", api::routes())
         .nest("/log", logserve::routes())
-        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/healthz", axum::routing::get(api::health))
         .route("/readyz", axum::routing::get(api::ready))
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -806,3 +806,24 @@ async fn api_tokens_are_scoped_revocable_and_die_with_their_account() {
             .unwrap();
     assert_eq!(created, 4);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let r = send(&st, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body(r).await).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    for p in ["/api/v1/me", "/healthz", "/readyz"] {
+        assert!(paths.contains(&p), "{p} missing from {paths:?}");
+    }
+    assert!(doc["components"]["securitySchemes"]["token"].is_object());
+    assert!(doc["components"]["schemas"]["Me"]["properties"]["roles"].is_object());
+}
