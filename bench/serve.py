@@ -86,6 +86,7 @@ def main():
                 ("page GET / (session)", base + "/", [f"Cookie: {cookie}"]),
                 ("GET /log/checkpoint", base + "/log/checkpoint", []),
             ]
+            wrk(rows[0][1], 2, a.connections, rows[0][2])  # warm-up, discarded
             print(f"baomi serve on SQLite, wrk -t2 -c{a.connections} -d{a.seconds}s on loopback (same 2 cores)\n")
             print("| request | req/s | p50 | p90 | p99 | non-2xx |")
             print("|---|---:|---:|---:|---:|---:|")
