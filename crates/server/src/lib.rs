@@ -23,6 +23,7 @@ pub mod error;
 pub mod i18n;
 pub mod layers;
 pub mod logserve;
+pub mod metrics;
 pub mod orgchart;
 pub mod seal;
 pub mod sessions;
@@ -48,6 +49,11 @@ pub fn app(st: AppState) -> Router {
         .nest("/log", logserve::routes())
         .route("/healthz", axum::routing::get(api::health))
         .route("/readyz", axum::routing::get(api::ready))
+        .route("/metrics", axum::routing::get(metrics::serve))
+        .route_layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            metrics::track,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
             layers::guard,
@@ -101,6 +107,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         log_public: paths.public,
         ttl,
         sealer,
+        metrics: Default::default(),
         cfg,
     }));
     Ok(Opened {

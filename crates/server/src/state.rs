@@ -28,6 +28,8 @@ pub struct Inner {
     pub ttl: Ttl,
     /// Seals secrets at rest (key outside the database).
     pub sealer: crate::seal::Sealer,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Deref for AppState {

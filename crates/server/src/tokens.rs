@@ -13,7 +13,12 @@ use sqlx::Row;
 pub const PREFIX: &str = "baomi_";
 
 /// Scopes a token may carry.
-pub const SCOPES: &[&str] = &["profile:read", "lookups:write", "audit:read"];
+pub const SCOPES: &[&str] = &[
+    "profile:read",
+    "lookups:write",
+    "audit:read",
+    "metrics:read",
+];
 
 /// A live token.
 #[derive(Clone, Debug)]

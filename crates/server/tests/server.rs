@@ -883,6 +883,8 @@ async fn authorisation_matrix_every_route_every_caller() {
         w if signed_in(w) => OK,
         _ => 401,
     };
+    // No peer address in these requests, as from afar: only a metrics:read token (none here).
+    let metrics = move |who: &str| if who.starts_with("token") { 403 } else { 401 };
     type Rule = Box<dyn Fn(&str) -> u16>;
     let routes: Vec<(&str, Rule)> = vec![
         ("/signin", Box::new(public)),
@@ -897,6 +899,7 @@ async fn authorisation_matrix_every_route_every_caller() {
         ("/me/2fa", Box::new(page)),
         ("/audit", Box::new(audit)),
         ("/api/v1/me", Box::new(api)),
+        ("/metrics", Box::new(metrics)),
     ];
     let mut failures = Vec::new();
     for (path, rule) in &routes {
@@ -952,4 +955,47 @@ async fn authorisation_matrix_every_route_every_caller() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_need_a_token_from_afar() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    for _ in 0..3 {
+        send(&st, get("/signin", None)).await;
+    }
+    // No peer address here (as from afar): a token with the scope is needed.
+    assert_eq!(
+        send(&st, get("/metrics", None)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let sys = add_user(&st, "prometheus", &[Role::Api]).await;
+    let (_, wrong) =
+        baomi_server::tokens::create(&st.db, &st.audit, sys, "p", &["profile:read".into()], None)
+            .await
+            .unwrap();
+    assert_eq!(
+        send(&st, bearer("/metrics", &wrong)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let (_, t) =
+        baomi_server::tokens::create(&st.db, &st.audit, sys, "p", &["metrics:read".into()], None)
+            .await
+            .unwrap();
+    let r = send(&st, bearer("/metrics", &t)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = body(r).await;
+    assert!(
+        text.contains(r#"baomi_http_requests_total{route="/signin",method="GET",status="2xx"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains("baomi_audit_log_entries"));
+    // The loopback case, with a real peer address.
+    let mut req = get("/metrics", None);
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            5555,
+        ))));
+    assert_eq!(send(&st, req).await.status(), StatusCode::OK);
 }
