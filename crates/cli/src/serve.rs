@@ -29,6 +29,12 @@ pub struct ServeArgs {
     /// Name of the audit log (checkpoint origin) when it is created, e.g. agency.gov.tw/baomi.
     #[arg(long)]
     log_origin: Option<String>,
+    /// TLS certificate chain (PEM): serve HTTPS (rustls) with this and --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub fn run(a: ServeArgs) -> Result<u8> {
@@ -45,6 +51,9 @@ pub fn run(a: ServeArgs) -> Result<u8> {
     if let Some(o) = a.log_origin {
         cfg.log_origin = o;
     }
+    if let (Some(cert), Some(key)) = (a.tls_cert, a.tls_key) {
+        cfg.tls = Some(baomi_server::config::TlsFiles { cert, key });
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -59,7 +68,8 @@ pub fn run(a: ServeArgs) -> Result<u8> {
             println!("First start: administrator account `admin`, one-time password {pw}");
         }
         println!(
-            "baomi serve: http://{} (data: {})",
+            "baomi serve: {}://{} (data: {})",
+            if cfg.tls.is_some() { "https" } else { "http" },
             cfg.listen,
             cfg.data_dir.display()
         );

@@ -103,10 +103,15 @@ impl Config {
                 self.listen
             )));
         }
-        if self.tls.is_some() {
-            return Err(ConfigError(
-                "TLS termination inside baomi is not built yet: run it on loopback behind a TLS reverse proxy (behind_tls_proxy = true)".into(),
-            ));
+        if let Some(t) = &self.tls {
+            for (what, p) in [("cert", &t.cert), ("key", &t.key)] {
+                if !p.is_file() {
+                    return Err(ConfigError(format!(
+                        "[tls] {what}: {} is not a readable file",
+                        p.display()
+                    )));
+                }
+            }
         }
         if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
             return Err(ConfigError("session timeouts must be positive".into()));

@@ -132,19 +132,59 @@ pub async fn serve(st: AppState) -> Result<()> {
         })
     };
     let addr = st.cfg.listen;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::Internal(format!("listen on {addr}: {e}")))?;
-    tracing::info!(%addr, "baomi serve listening");
-    axum::serve(
-        listener,
-        app(st).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await
-    .map_err(|e| Error::Internal(e.to_string()))?;
+    let result = match st.cfg.tls.clone() {
+        Some(tls) => serve_tls(st, addr, &tls).await,
+        None => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| Error::Internal(format!("listen on {addr}: {e}")))?;
+            tracing::info!(%addr, "baomi serve listening (http)");
+            axum::serve(
+                listener,
+                app(st).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
+        }
+    };
     shipper.abort();
-    Ok(())
+    result
+}
+
+/// Loads the certificate chain and key (PEM) into a rustls configuration (ring, TLS 1.2/1.3).
+pub async fn tls_config(tls: &config::TlsFiles) -> Result<axum_server::tls_rustls::RustlsConfig> {
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+        .await
+        .map_err(|e| {
+            Error::Internal(format!(
+                "TLS certificate {} / key {}: {e}",
+                tls.cert.display(),
+                tls.key.display()
+            ))
+        })
+}
+
+async fn serve_tls(st: AppState, addr: std::net::SocketAddr, tls: &config::TlsFiles) -> Result<()> {
+    let _ = rustls_ring_default();
+    let rustls = tls_config(tls).await?;
+    let handle = axum_server::Handle::new();
+    let h2 = handle.clone();
+    tokio::spawn(async move {
+        shutdown().await;
+        h2.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    tracing::info!(%addr, "baomi serve listening (https)");
+    axum_server::bind_rustls(addr, rustls)
+        .handle(handle)
+        .serve(app(st).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+        .map_err(|e| Error::Internal(format!("listen on {addr}: {e}")))
+}
+
+fn rustls_ring_default() -> std::result::Result<(), std::sync::Arc<rustls::crypto::CryptoProvider>>
+{
+    rustls::crypto::ring::default_provider().install_default()
 }
 
 async fn shutdown() {
