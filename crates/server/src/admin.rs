@@ -24,6 +24,10 @@ pub struct Admin {
     pub log_paths: LogPaths,
     /// Whether this process holds the log (false: the server does).
     pub holds_log: bool,
+    /// Who acts (None: the command line).
+    pub actor: Option<i64>,
+    /// From where.
+    pub ip: String,
 }
 
 impl Admin {
@@ -56,7 +60,33 @@ impl Admin {
             audit,
             log_paths,
             holds_log,
+            actor: None,
+            ip: String::new(),
         })
+    }
+
+    /// The same services for an administrator acting through the web interface.
+    pub fn for_web(st: &crate::state::AppState, actor: i64, ip: &str) -> Admin {
+        Admin {
+            db: st.db.clone(),
+            audit: st.audit.clone(),
+            log_paths: LogPaths::beside(st.cfg.data_dir.join("log")),
+            holds_log: true,
+            actor: Some(actor),
+            ip: ip.to_string(),
+        }
+    }
+
+    fn event(&self, action: &'static str, outcome: Outcome) -> Event {
+        Event::new(self.actor, action, outcome).ip(&self.ip)
+    }
+
+    fn by(&self) -> &'static str {
+        if self.actor.is_some() {
+            "web"
+        } else {
+            "baomi admin"
+        }
     }
 
     async fn user_id(&self, username: &str) -> Result<i64> {
@@ -77,7 +107,7 @@ impl Admin {
         accounts::create(
             &self.db,
             &self.audit,
-            None,
+            self.actor,
             NewUser {
                 username,
                 display_name: name,
@@ -112,9 +142,10 @@ impl Admin {
         .await?;
         Audit::record_in(
             &mut tx,
-            &Event::new(None, "account.password_reset", Outcome::Ok)
+            &self
+                .event("account.password_reset", Outcome::Ok)
                 .target(format!("user:{id}"))
-                .detail(serde_json::json!({ "by": "baomi admin" })),
+                .detail(serde_json::json!({ "by": self.by() })),
         )
         .await?;
         tx.commit().await?;
@@ -150,9 +181,10 @@ impl Admin {
         };
         Audit::record_in(
             &mut tx,
-            &Event::new(None, action, Outcome::Ok)
+            &self
+                .event(action, Outcome::Ok)
                 .target(format!("user:{id}"))
-                .detail(serde_json::json!({ "by": "baomi admin" })),
+                .detail(serde_json::json!({ "by": self.by() })),
         )
         .await?;
         tx.commit().await?;
@@ -162,7 +194,7 @@ impl Admin {
     /// Removes a user's second factor; they enrol again at their next sign-in.
     pub async fn reset_2fa(&self, username: &str) -> Result<()> {
         let id = self.user_id(username).await?;
-        crate::twofactor::reset(&self.db, &self.audit, id).await
+        crate::twofactor::reset(&self.db, &self.audit, self.actor, id).await
     }
 
     /// Creates an API token acting as `username`; returns (id, token shown once).
@@ -204,7 +236,7 @@ impl Admin {
                 Outcome::Ok,
             )
             .target(format!("user:{id}"))
-            .detail(serde_json::json!({ "role": role.as_str(), "by": "baomi admin" })),
+            .detail(serde_json::json!({ "role": role.as_str(), "by": self.by() })),
         )
         .await?;
         tx.commit().await?;
@@ -279,8 +311,8 @@ impl Admin {
         copy_tree(&self.log_paths.public, &log)?;
         self.audit
             .record(
-                Event::new(None, "admin.backup", Outcome::Ok)
-                    .detail(serde_json::json!({ "by": "baomi admin" })),
+                self.event("admin.backup", Outcome::Ok)
+                    .detail(serde_json::json!({ "by": self.by() })),
             )
             .await
     }

@@ -206,6 +206,11 @@ pub trait HasCsrf {
     fn csrf(&self) -> &str;
 }
 
+/// Compares a submitted CSRF token with the session's, in constant time.
+pub fn same_token(a: &str, b: &str) -> bool {
+    same(a.as_bytes(), b.as_bytes())
+}
+
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -62,6 +62,23 @@ pub fn app(st: AppState) -> Router {
         .with_state(st)
 }
 
+/// Writes a file only its owner can read (uploads kept between preview and apply).
+pub fn store_private(path: &std::path::Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o
+        .open(path)
+        .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+    f.write_all(data)
+        .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))
+}
+
 /// What opening the data folder gave.
 pub struct Opened {
     /// The state for [`app`].

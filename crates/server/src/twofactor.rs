@@ -237,7 +237,12 @@ pub async fn verify(
 }
 
 /// Removes a user's second factor (an administrator's reset; the user enrols again).
-pub async fn reset(db: &crate::db::Db, audit: &Audit, user_id: i64) -> Result<()> {
+pub async fn reset(
+    db: &crate::db::Db,
+    audit: &Audit,
+    actor: Option<i64>,
+    user_id: i64,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = ?")
         .bind(user_id)
@@ -254,7 +259,7 @@ pub async fn reset(db: &crate::db::Db, audit: &Audit, user_id: i64) -> Result<()
         .await?;
     Audit::record_in(
         &mut tx,
-        &Event::new(None, "account.2fa_reset", Outcome::Ok).target(format!("user:{user_id}")),
+        &Event::new(actor, "account.2fa_reset", Outcome::Ok).target(format!("user:{user_id}")),
     )
     .await?;
     tx.commit().await?;

@@ -883,6 +883,11 @@ async fn authorisation_matrix_every_route_every_caller() {
         w if signed_in(w) => OK,
         _ => 401,
     };
+    let admin_page = move |who: &str| match who {
+        "sysadmin" => OK,
+        w if signed_in(w) => 403,
+        _ => SIGN_IN,
+    };
     // No peer address in these requests, as from afar: only a metrics:read token (none here).
     let metrics = move |who: &str| if who.starts_with("token") { 403 } else { 401 };
     type Rule = Box<dyn Fn(&str) -> u16>;
@@ -900,6 +905,8 @@ async fn authorisation_matrix_every_route_every_caller() {
         ("/audit", Box::new(audit)),
         ("/api/v1/me", Box::new(api)),
         ("/metrics", Box::new(metrics)),
+        ("/admin/users", Box::new(admin_page)),
+        ("/admin/org", Box::new(admin_page)),
     ];
     let mut failures = Vec::new();
     for (path, rule) in &routes {
@@ -998,4 +1005,189 @@ async fn metrics_count_requests_by_route_and_need_a_token_from_afar() {
             5555,
         ))));
     assert_eq!(send(&st, req).await.status(), StatusCode::OK);
+}
+
+fn multipart(path: &str, cookie: &str, fields: &[(&str, &[u8])]) -> Request<Body> {
+    let boundary = "----baomi-test-boundary";
+    let mut b = Vec::new();
+    for (name, value) in fields {
+        b.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        if *name == "file" {
+            b.extend_from_slice(b"Content-Disposition: form-data; name=\"file\"; filename=\"org.csv\"\r\nContent-Type: text/csv\r\n\r\n");
+        } else {
+            b.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            );
+        }
+        b.extend_from_slice(value);
+        b.extend_from_slice(b"\r\n");
+    }
+    b.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post(path)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(b))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn administrators_manage_accounts_and_import_the_org_chart_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "boss", &[Role::Admin]).await;
+    let wang = add_user(&st, "wang", &[Role::Staff]).await;
+    let a = sign_in(&st, "boss", "correct horse battery staple").await;
+    enrol(&st, &a).await;
+    let w = sign_in(&st, "wang", "correct horse battery staple").await;
+    let page = body(send(&st, get("/admin/users", Some(&a))).await).await;
+    assert!(page.contains("帳號管理") && page.contains("wang"), "{page}");
+    let csrf = csrf_of(&page);
+
+    // Disable wang: his session ends; the audit row names the administrator.
+    let r = send(
+        &st,
+        post(
+            "/admin/users",
+            Some(&a),
+            &[("csrf", &csrf), ("username", "wang"), ("action", "disable")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        send(&st, get("/", Some(&w))).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let actor: Option<i64> = sqlx::query_scalar(
+        "SELECT actor_id FROM audit_events WHERE action = 'account.disable' AND target = ?",
+    )
+    .bind(format!("user:{wang}"))
+    .fetch_one(&st.db)
+    .await
+    .unwrap();
+    let boss: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'boss'")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(actor, Some(boss));
+    // Back, with a one-time password shown once.
+    send(
+        &st,
+        post(
+            "/admin/users",
+            Some(&a),
+            &[("csrf", &csrf), ("username", "wang"), ("action", "enable")],
+        ),
+    )
+    .await;
+    let page = body(
+        send(
+            &st,
+            post(
+                "/admin/users",
+                Some(&a),
+                &[
+                    ("csrf", &csrf),
+                    ("username", "wang"),
+                    ("action", "reset-password"),
+                ],
+            ),
+        )
+        .await,
+    )
+    .await;
+    let i = page.find("<code>").unwrap() + 6;
+    let otp = &page[i..i + page[i..].find('<').unwrap()];
+    let w2 = sign_in(&st, "wang", otp).await;
+    assert_eq!(
+        location(&send(&st, get("/", Some(&w2))).await),
+        "/me/password"
+    );
+    // Not oneself; not without the token.
+    let r = send(
+        &st,
+        post(
+            "/admin/users",
+            Some(&a),
+            &[("csrf", &csrf), ("username", "boss"), ("action", "disable")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let r = send(
+        &st,
+        post(
+            "/admin/users",
+            Some(&a),
+            &[("csrf", "x"), ("username", "wang"), ("action", "disable")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Org chart: a bad file is refused with its lines; a good one is previewed, then applied.
+    let bad = "員工編號,帳號,姓名,單位代碼\nA1,x y,甲,U1\n";
+    let r = send(
+        &st,
+        multipart(
+            "/admin/org",
+            &a,
+            &[("csrf", csrf.as_bytes()), ("file", bad.as_bytes())],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(body(r).await.contains("第 2"));
+    let good =
+        "員工編號,帳號,姓名,單位代碼,單位名稱\nA1,lin,林小華,U1,第一科\nA2,chen,陳大文,U1,第一科\n";
+    let r = send(
+        &st,
+        multipart(
+            "/admin/org",
+            &a,
+            &[("csrf", csrf.as_bytes()), ("file", good.as_bytes())],
+        ),
+    )
+    .await;
+    let preview = body(r).await;
+    assert!(
+        preview.contains("新增人員") && preview.contains("A2 (chen)"),
+        "{preview}"
+    );
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username IN ('lin', 'chen')")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "a preview writes nothing");
+    let i = preview.find("name=\"apply\" value=\"").unwrap() + 20;
+    let id = &preview[i..i + preview[i..].find('"').unwrap()];
+    let r = send(
+        &st,
+        multipart(
+            "/admin/org",
+            &a,
+            &[("csrf", csrf.as_bytes()), ("apply", id.as_bytes())],
+        ),
+    )
+    .await;
+    assert!(body(r).await.contains("已匯入"));
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username IN ('lin', 'chen')")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    // The stored upload is gone: applying twice is refused.
+    let r = send(
+        &st,
+        multipart(
+            "/admin/org",
+            &a,
+            &[("csrf", csrf.as_bytes()), ("apply", id.as_bytes())],
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

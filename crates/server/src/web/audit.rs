@@ -67,11 +67,7 @@ pub async fn list(
     Ok(page(
         l,
         l.t("audit.title"),
-        Some(Nav {
-            name: &cur.user.display_name,
-            csrf: &cur.session.csrf,
-            audit: true,
-        }),
+        Some(Nav::of(&cur)),
         html! {
             p { (l.t("audit.intro")) }
             form method="get" action="/audit" class="filters" {

@@ -13,11 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 fn nav(cur: &Current) -> Nav<'_> {
-    Nav {
-        name: &cur.user.display_name,
-        csrf: &cur.session.csrf,
-        audit: cur.user.has(Role::Integrity),
-    }
+    Nav::of(cur)
 }
 
 fn role_key(r: Role) -> &'static str {

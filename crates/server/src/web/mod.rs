@@ -1,5 +1,6 @@
 //! Server-rendered pages (zh-TW first). Everything is embedded in the binary: no CDN, no script.
 
+mod admin;
 mod audit;
 mod me;
 mod signin;
@@ -35,6 +36,13 @@ pub fn routes() -> Router<AppState> {
             get(twofactor::challenge_form).post(twofactor::challenge_submit),
         )
         .route("/audit", get(audit::list))
+        .route("/admin/users", get(admin::users).post(admin::user_action))
+        .route(
+            "/admin/org",
+            get(admin::org)
+                .post(admin::org_post)
+                .layer(axum::extract::DefaultBodyLimit::max(32 << 20)),
+        )
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
 }
@@ -47,6 +55,21 @@ pub struct Nav<'a> {
     pub csrf: &'a str,
     /// Show the audit link.
     pub audit: bool,
+    /// Show the administration link.
+    pub admin: bool,
+}
+
+impl<'a> Nav<'a> {
+    /// The header for a signed-in user.
+    pub fn of(cur: &'a crate::auth::Current) -> Nav<'a> {
+        use crate::accounts::Role;
+        Nav {
+            name: &cur.user.display_name,
+            csrf: &cur.session.csrf,
+            audit: cur.user.has(Role::Integrity),
+            admin: cur.user.has(Role::Admin),
+        }
+    }
 }
 
 /// The page shell.
@@ -70,6 +93,7 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                             a href="/me/sessions" { (lang.t("nav.sessions")) }
                             a href="/me/password" { (lang.t("nav.password")) }
                             @if n.audit { a href="/audit" { (lang.t("nav.audit")) } }
+                            @if n.admin { a href="/admin/users" { (lang.t("nav.admin")) } }
                         }
                         span.muted { (n.name) }
                         form method="post" action="/signout" {

@@ -11,11 +11,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 fn nav(cur: &Current) -> Option<Nav<'_>> {
-    Some(Nav {
-        name: &cur.user.display_name,
-        csrf: &cur.session.csrf,
-        audit: false,
-    })
+    Some(Nav::of(cur))
 }
 
 #[derive(Deserialize)]
