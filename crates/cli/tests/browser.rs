@@ -185,6 +185,32 @@ fn call(
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON from {url}: {text}"))
 }
 
+/// Picks an action for a user on the accounts page and submits it.
+fn select_action(b: &Browser, user: &str, action: &str) {
+    let form = format!("form:has(input[name=username][value=\"{user}\"])");
+    let sel = b.find(&format!("{form} select"));
+    let opt = b.cmd(
+        "POST",
+        &format!("/element/{sel}/element"),
+        Some(serde_json::json!({ "using": "css selector", "value": format!("option[value=\"{action}\"]") })),
+    );
+    let opt = opt
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.cmd(
+        "POST",
+        &format!("/element/{opt}/click"),
+        Some(serde_json::json!({})),
+    );
+    b.click(&format!("{form} button"));
+}
+
 fn baomi(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_baomi"))
         .args(args)
@@ -278,29 +304,30 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     assert!(b.source().contains("系統管理者"));
     b.screenshot(&dir.path().join("admin-home.png"));
 
-    // The personnel office's export, imported while the server runs.
+    // The personnel office's export, uploaded, previewed, then imported.
     let org = dir.path().join("org.csv");
     std::fs::write(&org, ORG).unwrap();
     let d = data.to_str().unwrap();
+    b.goto(&format!("{site}/admin/org"));
+    b.fill("input[name=file]", org.to_str().unwrap());
+    b.click("main form.stack button[type=submit]");
+    let preview = b.source();
     assert!(
-        baomi(&[
-            "admin",
-            "--data",
-            d,
-            "import-org",
-            org.to_str().unwrap(),
-            "--apply"
-        ])
-        .contains("5 change(s) applied")
+        preview.contains("新增人員") && preview.contains("A002 (wang)"),
+        "{preview}"
     );
-    let wang_pw = one_time_password(&baomi(&[
-        "admin",
-        "--data",
-        d,
-        "user",
-        "reset-password",
-        "wang",
-    ]));
+    b.screenshot(&dir.path().join("org-preview.png"));
+    b.click("input[name=apply] ~ button");
+    assert!(b.source().contains("已匯入"));
+    // A one-time password for wang, from the accounts page.
+    b.goto(&format!("{site}/admin/users"));
+    select_action(&b, "wang", "reset-password");
+    let page = b.source();
+    let i = page.find("<code>").unwrap() + 6;
+    let wang_pw = page[i..i + page[i..].find('<').unwrap()].to_string();
+    if let Ok(dest) = std::env::var("BAOMI_SCREENSHOTS") {
+        b.screenshot(&Path::new(&dest).join("admin-users.png"));
+    }
 
     // A member of staff signs in for the first time.
     b.forget_cookies();
@@ -330,6 +357,7 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
 
     // He leaves: disabled from the command line, his open page is signed out at the next click.
     baomi(&["admin", "--data", d, "user", "disable", "wang"]);
+    let _ = &admin_pw;
     b.goto(&format!("{site}/me/sessions"));
     assert!(b.url().ends_with("/signin"), "{}", b.url());
     b.fill("input[name=username]", "wang");

@@ -60,7 +60,7 @@ async fn users_page(
                                 form.inline method="post" action="/admin/users" {
                                     input type="hidden" name="csrf" value=(cur.session.csrf);
                                     input type="hidden" name="username" value=(u);
-                                    label.sr { (l.t("admin.actions")) " " (u)
+                                    label { span.sr-only { (l.t("admin.actions")) " " (u) }
                                         select name="action" {
                                             @if *disabled { option value="enable" { (l.t("admin.enable")) } }
                                             @else { option value="disable" { (l.t("admin.disable")) } }
