@@ -227,7 +227,7 @@ impl<T: DeserializeOwned + HasCsrf + Send> FromRequest<AppState> for CsrfForm<T>
         let req = Request::from_parts(parts, body);
         let Form(form) = Form::<T>::from_request(req, st)
             .await
-            .map_err(|e| Rejection::Error(Error::BadRequest(e.body_text())))?;
+            .map_err(|e| Rejection::Error(e.into()))?;
         if !same(form.csrf().as_bytes(), cur.session.csrf.as_bytes()) {
             return Err(Rejection::Error(Error::Forbidden));
         }

@@ -28,6 +28,10 @@ pub struct Config {
     pub lockout_attempts: i64,
     /// Minutes an account stays locked.
     pub lockout_minutes: i64,
+    /// Sign-in attempts one address may make at once.
+    pub signin_burst: u32,
+    /// Sign-in attempts one address may make per minute, sustained.
+    pub signin_per_minute: u32,
 }
 
 /// TLS files.
@@ -52,6 +56,8 @@ impl Default for Config {
             session_absolute_hours: 12,
             lockout_attempts: 5,
             lockout_minutes: 15,
+            signin_burst: 20,
+            signin_per_minute: 10,
         }
     }
 }

@@ -25,6 +25,9 @@ pub enum Error {
     /// Too many attempts.
     #[error("too many requests")]
     TooMany,
+    /// The request body is over the limit.
+    #[error("request too large")]
+    TooLarge,
     /// Anything else: logged, shown as a generic failure.
     #[error("internal error")]
     Internal(String),
@@ -40,6 +43,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,6 +57,7 @@ impl Error {
             Error::BadRequest(_) => "bad_request",
             Error::Conflict(_) => "conflict",
             Error::TooMany => "too_many_requests",
+            Error::TooLarge => "too_large",
             Error::Internal(_) => "internal",
         }
     }
@@ -67,6 +72,16 @@ impl From<sqlx::Error> for Error {
 impl From<baomi_tlog::Error> for Error {
     fn from(e: baomi_tlog::Error) -> Self {
         Error::Internal(format!("audit log: {e}"))
+    }
+}
+
+impl From<axum::extract::rejection::FormRejection> for Error {
+    fn from(e: axum::extract::rejection::FormRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge
+        } else {
+            Error::BadRequest(e.body_text())
+        }
     }
 }
 

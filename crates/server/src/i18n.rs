@@ -71,6 +71,11 @@ const TEXT: &[(&str, &str, &str)] = &[
         "嘗試次數過多，帳號暫時鎖定，請稍後再試或洽系統管理者。",
         "Too many attempts: the account is locked for a while. Try later or ask the administrator.",
     ),
+    (
+        "signin.slow_down",
+        "此位址嘗試登入次數過多，請稍候一分鐘再試。",
+        "Too many sign-in attempts from this address: wait a minute and try again.",
+    ),
     ("home.title", "首頁", "Home"),
     ("home.welcome", "您好", "Welcome"),
     ("home.unit", "單位", "Unit"),

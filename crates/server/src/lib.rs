@@ -25,6 +25,7 @@ pub mod layers;
 pub mod logserve;
 pub mod metrics;
 pub mod orgchart;
+pub mod ratelimit;
 pub mod seal;
 pub mod sessions;
 pub mod signin;
@@ -125,6 +126,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         ttl,
         sealer,
         metrics: Default::default(),
+        signin_limit: ratelimit::Limiter::new(cfg.signin_burst, cfg.signin_per_minute),
         cfg,
     }));
     Ok(Opened {

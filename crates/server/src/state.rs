@@ -30,6 +30,8 @@ pub struct Inner {
     pub sealer: crate::seal::Sealer,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
+    /// Sign-in attempts per client address.
+    pub signin_limit: crate::ratelimit::Limiter,
 }
 
 impl Deref for AppState {

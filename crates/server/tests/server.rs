@@ -1191,3 +1191,42 @@ async fn administrators_manage_accounts_and_import_the_org_chart_in_the_browser(
     .await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn one_address_cannot_try_many_sign_ins_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let user = format!("user{i}");
+        let r = send(
+            &st,
+            post(
+                "/signin",
+                None,
+                &[("username", &user), ("password", "guess guess guess")],
+            ),
+        )
+        .await;
+        statuses.push(r.status());
+    }
+    assert!(
+        statuses[..20]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(statuses[24], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let big = "x".repeat(2 << 20);
+    let r = send(
+        &st,
+        post("/signin", None, &[("username", "a"), ("password", &big)]),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}

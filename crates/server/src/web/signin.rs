@@ -56,8 +56,15 @@ pub async fn submit(State(st): State<AppState>, req: Request) -> Result<Response
     let req = Request::from_parts(parts, body);
     let Form(f) = Form::<SignInForm>::from_request(req, &st)
         .await
-        .map_err(|e| PageError(lang, Error::BadRequest(e.body_text())))?;
+        .map_err(|e| PageError(lang, e.into()))?;
     let username: String = f.username.trim().chars().take(100).collect();
+    if !st.signin_limit.allow(&ip) {
+        return Ok((
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            form_page(lang, Some("signin.slow_down"), &username),
+        )
+            .into_response());
+    }
     match sign_in(&st, &username, &f.password, &ip, &ua)
         .await
         .map_err(|e| PageError(lang, e))?

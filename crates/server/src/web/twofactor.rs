@@ -132,6 +132,9 @@ pub async fn challenge_submit(
     CsrfForm(cur, f): CsrfForm<CodeForm>,
 ) -> Result<Response, PageError> {
     let l = cur.lang;
+    if !st.signin_limit.allow(&cur.ip) {
+        return Ok((StatusCode::TOO_MANY_REQUESTS, challenge_page(&cur, true)).into_response());
+    }
     match twofactor::verify(&st, cur.user.id, &cur.session.public_id, &f.code, &cur.ip)
         .await
         .map_err(|e| PageError(l, e))?
