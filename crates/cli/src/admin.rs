@@ -47,6 +47,12 @@ enum AdminCommand {
     },
     /// Print the audit log's verifier key (give it to witnesses and auditors).
     LogVkey,
+    /// Restore a backup folder into a new data folder (--data), after checking the database and
+    /// verifying the log.
+    Restore {
+        /// Backup folder written by `baomi admin backup`.
+        backup: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +228,7 @@ pub fn run(a: AdminArgs) -> Result<u8> {
                 println!("backup written to {}", dest.display());
                 0
             }
+            AdminCommand::Restore { .. } => unreachable!("handled before opening the data folder"),
             AdminCommand::LogVkey => {
                 println!("{}", baomi_tlog::verifier(&adm.log_paths)?.vkey());
                 0

@@ -309,6 +309,13 @@ impl Admin {
         let log = dest.join("log");
         copy_tree(&self.log_paths.private, &dest.join("log.private"))?;
         copy_tree(&self.log_paths.public, &log)?;
+        // The sealing key: without it, sealed secrets (second factors) cannot be opened.
+        if let Some(data) = self.log_paths.public.parent() {
+            let keys = data.join("keys");
+            if keys.is_dir() {
+                copy_tree(&keys, &dest.join("keys"))?;
+            }
+        }
         self.audit
             .record(
                 self.event("admin.backup", Outcome::Ok)
@@ -316,6 +323,68 @@ impl Admin {
             )
             .await
     }
+}
+
+/// Restores a backup folder into a new data folder: checks the database (`PRAGMA
+/// integrity_check`) and the log (full verification against its key) first, then copies.
+/// Returns a summary. The destination must not exist.
+pub async fn restore(backup: &Path, dest: &Path) -> Result<String> {
+    if dest.exists() {
+        return Err(Error::BadRequest(format!(
+            "{}: already exists",
+            dest.display()
+        )));
+    }
+    for need in [
+        "baomi.db",
+        "log/checkpoint",
+        "log.private/key",
+        "keys/seal.key",
+    ] {
+        if !backup.join(need).exists() {
+            return Err(Error::BadRequest(format!(
+                "{}: not a baomi backup (no {need})",
+                backup.display()
+            )));
+        }
+    }
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(backup.join("baomi.db"))
+        .read_only(true);
+    let db = sqlx::SqlitePool::connect_with(opts).await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&db)
+        .await?;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await?;
+    db.close().await;
+    if check != "ok" {
+        return Err(Error::BadRequest(format!(
+            "database integrity check: {check}"
+        )));
+    }
+    let paths = LogPaths::beside(backup.join("log"));
+    let key = baomi_tlog::verifier(&paths)?;
+    let report = baomi_tlog::verify::verify_log(
+        &baomi_tlog::store::DirStore::new(&paths.public),
+        &key,
+        None,
+    )?;
+    std::fs::create_dir_all(dest)
+        .map_err(|e| Error::Internal(format!("{}: {e}", dest.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dest, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    copy_tree(backup, dest)?;
+    Ok(format!(
+        "restored: {users} accounts, audit log of {} entries (verified), into {}",
+        report.entries,
+        dest.display()
+    ))
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
