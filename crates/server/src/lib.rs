@@ -113,6 +113,23 @@ pub async fn open(cfg: Config) -> Result<Opened> {
     let audit = Audit::new(db.clone(), Some(Arc::new(log)));
     audit.recover(&paths.public).await?;
     let first_admin_password = accounts::bootstrap_admin(&db, &audit).await?;
+    // The effective configuration at every start: a change between restarts shows in the trail.
+    audit
+        .record(
+            audit::Event::new(None, "server.start", audit::Outcome::Ok).detail(serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "listen": cfg.listen.to_string(),
+                "tls": cfg.tls.is_some(),
+                "behind_tls_proxy": cfg.behind_tls_proxy,
+                "session_idle_minutes": cfg.session_idle_minutes,
+                "session_absolute_hours": cfg.session_absolute_hours,
+                "lockout_attempts": cfg.lockout_attempts,
+                "lockout_minutes": cfg.lockout_minutes,
+                "signin_burst": cfg.signin_burst,
+                "signin_per_minute": cfg.signin_per_minute,
+            })),
+        )
+        .await?;
     let sealer = seal::Sealer::load_or_create(&cfg.data_dir.join("keys").join("seal.key"))?;
     let ttl = sessions::Ttl {
         idle: cfg.session_idle_minutes * 60,

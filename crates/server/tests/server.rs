@@ -564,7 +564,8 @@ async fn every_state_change_is_in_the_log_and_the_log_is_served() {
             .await
             .unwrap();
     assert_eq!(idx, Some(rows));
-    assert_eq!(st.audit.log().unwrap().head().size as i64, rows + 1);
+    // The shipped row, then this start's own `server.start` event.
+    assert_eq!(st.audit.log().unwrap().head().size as i64, rows + 2);
 }
 
 #[tokio::test]
@@ -907,6 +908,7 @@ async fn authorisation_matrix_every_route_every_caller() {
         ("/metrics", Box::new(metrics)),
         ("/admin/users", Box::new(admin_page)),
         ("/admin/org", Box::new(admin_page)),
+        ("/admin/tokens", Box::new(admin_page)),
     ];
     let mut failures = Vec::new();
     for (path, rule) in &routes {
@@ -1229,4 +1231,69 @@ async fn oversized_bodies_are_refused() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn administrators_create_and_revoke_tokens_shown_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    add_user(&st, "boss", &[Role::Admin]).await;
+    add_user(&st, "sys", &[Role::Api]).await;
+    let a = sign_in(&st, "boss", "correct horse battery staple").await;
+    enrol(&st, &a).await;
+    let csrf = csrf_of(&body(send(&st, get("/admin/tokens", Some(&a))).await).await);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("user", "sys"),
+        ("name", "戶役政"),
+        ("scope", "profile:read"),
+        ("scope", "lookups:write"),
+        ("days", "30"),
+    ];
+    let page = body(send(&st, post("/admin/tokens", Some(&a), &form)).await).await;
+    let i = page.find("<code>baomi_").unwrap() + 6;
+    let token = page[i..i + page[i..].find('<').unwrap()].to_string();
+    assert!(page.contains("profile:read lookups:write"), "{page}");
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &token)).await.status(),
+        StatusCode::OK
+    );
+    // Listed afterwards without the token itself.
+    let list = body(send(&st, get("/admin/tokens", Some(&a))).await).await;
+    assert!(list.contains("戶役政") && !list.contains(&token));
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    let id = id.to_string();
+    send(
+        &st,
+        post(
+            "/admin/tokens",
+            Some(&a),
+            &[("csrf", &csrf), ("revoke", &id)],
+        ),
+    )
+    .await;
+    assert_eq!(
+        send(&st, bearer("/api/v1/me", &token)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("user", "nobody"),
+        ("name", "x"),
+        ("scope", "profile:read"),
+    ];
+    assert!(
+        body(send(&st, post("/admin/tokens", Some(&a), &bad)).await)
+            .await
+            .contains("查無此帳號")
+    );
+    let started: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'server.start'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(started, 1);
 }

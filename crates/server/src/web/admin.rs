@@ -44,7 +44,7 @@ async fn users_page(
         nav(cur),
         html! {
             @if let Some(n) = notice { (n) }
-            p { a href="/admin/org" { (l.t("admin.org")) } }
+            p { a href="/admin/org" { (l.t("admin.org")) } " · " a href="/admin/tokens" { (l.t("admin.tokens")) } }
             table {
                 thead { tr {
                     th { (l.t("signin.username")) } th { (l.t("admin.name")) } th { (l.t("home.unit")) }
@@ -283,4 +283,115 @@ pub async fn org_post(
         hr;
     };
     Ok(org_form(&cur, body).into_response())
+}
+
+async fn tokens_page(
+    st: &AppState,
+    cur: &Current,
+    notice: Option<Markup>,
+) -> Result<Markup, PageError> {
+    let l = cur.lang;
+    let list = crate::tokens::list(&st.db)
+        .await
+        .map_err(|e| PageError(l, e))?;
+    Ok(page(
+        l,
+        l.t("admin.tokens"),
+        nav(cur),
+        html! {
+            @if let Some(n) = notice { (n) }
+            p { (l.t("admin.tokens_intro")) }
+            table {
+                thead { tr {
+                    th { "#" } th { (l.t("signin.username")) } th { (l.t("admin.token_name")) }
+                    th { (l.t("admin.scopes")) } th { (l.t("admin.last_used")) } th { (l.t("admin.actions")) }
+                } }
+                tbody {
+                    @for (id, user, name, scopes, _, last, revoked) in &list {
+                        tr {
+                            td { (id) } td { (user) } td { (name) } td { code { (scopes) } }
+                            td { @match last { Some(t) => (crate::clock::display(*t, l.zh())), None => "—" } }
+                            td {
+                                @if *revoked { (l.t("admin.revoked")) } @else {
+                                    form.inline method="post" action="/admin/tokens" {
+                                        input type="hidden" name="csrf" value=(cur.session.csrf);
+                                        input type="hidden" name="revoke" value=(id);
+                                        button type="submit" { (l.t("admin.revoke")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (l.t("admin.token_new")) }
+            form.stack method="post" action="/admin/tokens" {
+                input type="hidden" name="csrf" value=(cur.session.csrf);
+                label { (l.t("admin.token_user")) input type="text" name="user" required; }
+                label { (l.t("admin.token_name")) input type="text" name="name" required; }
+                fieldset {
+                    legend { (l.t("admin.scopes")) }
+                    @for s in crate::tokens::SCOPES {
+                        label.check { input type="checkbox" name="scope" value=(s); code { (s) } }
+                    }
+                }
+                label { (l.t("admin.token_days")) input type="text" name="days" inputmode="numeric" value="365"; }
+                button type="submit" { (l.t("admin.token_create")) }
+            }
+        },
+    ))
+}
+
+pub async fn tokens(
+    State(st): State<AppState>,
+    Need(cur, _): Need<AdminRole>,
+) -> Result<Markup, PageError> {
+    tokens_page(&st, &cur, None).await
+}
+
+pub async fn token_post(
+    State(st): State<AppState>,
+    Need(cur, _): Need<AdminRole>,
+    body: String,
+) -> Result<Response, PageError> {
+    let l = cur.lang;
+    // Repeated `scope` fields: read the form as a list of pairs.
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body)
+        .map_err(|e| PageError(l, Error::BadRequest(e.to_string())))?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if !crate::auth::same_token(&get("csrf"), &cur.session.csrf) {
+        return Err(PageError(l, Error::Forbidden));
+    }
+    let adm = Admin::for_web(&st, cur.user.id, &cur.ip);
+    let notice = if let Ok(id) = get("revoke").parse::<i64>() {
+        adm.revoke_token(id).await.map_err(|e| PageError(l, e))?;
+        html! { p.msg.ok role="status" { (l.t("admin.done")) } }
+    } else {
+        let scopes: Vec<String> = pairs
+            .iter()
+            .filter(|(n, _)| n == "scope")
+            .map(|(_, v)| v.clone())
+            .collect();
+        let days = get("days").trim().parse::<i64>().ok().filter(|d| *d > 0);
+        match adm
+            .create_token(get("user").trim(), get("name").trim(), &scopes, days)
+            .await
+        {
+            Ok((_, token)) => {
+                html! { p.msg.ok role="status" { (l.t("admin.token_shown_once")) br; code { (token) } } }
+            }
+            Err(Error::NotFound) => {
+                html! { p.msg.bad role="alert" { (l.t("admin.no_such_user")) } }
+            }
+            Err(Error::BadRequest(m)) => html! { p.msg.bad role="alert" { (m) } },
+            Err(e) => return Err(PageError(l, e)),
+        }
+    };
+    Ok(tokens_page(&st, &cur, Some(notice)).await?.into_response())
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/audit", get(audit::list))
         .route("/admin/users", get(admin::users).post(admin::user_action))
+        .route("/admin/tokens", get(admin::tokens).post(admin::token_post))
         .route(
             "/admin/org",
             get(admin::org)
