@@ -105,6 +105,35 @@ impl Browser {
             .to_string()
     }
 
+    /// The page source once it contains `needle` (a click's navigation may still be running).
+    fn wait_text(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let src = self.source();
+            if src.contains(needle) {
+                return src;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needle:?} in {src}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the URL ends with `suffix`.
+    fn wait_url(&self, suffix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.url().ends_with(suffix) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {suffix}: at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn find(&self, css: &str) -> String {
         let v = self.cmd(
             "POST",
@@ -278,30 +307,30 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
 
     let b = Browser::start(&dir.path().join("profile"));
     b.goto(&format!("{site}/"));
-    assert!(b.url().ends_with("/signin"), "{}", b.url());
-    assert!(b.source().contains("登入"));
+    b.wait_url("/signin");
+    b.wait_text("登入");
     b.fill("input[name=username]", "admin");
     b.fill("input[name=password]", &admin_pw);
     b.click("button[type=submit]");
-    assert!(b.url().ends_with("/me/password"), "{}", b.url());
+    b.wait_url("/me/password");
     let new_pw = "管理者的新密碼-2026-長一點";
     b.fill("input[name=current]", &admin_pw);
     b.fill("input[name=new]", new_pw);
     b.fill("input[name=repeat]", new_pw);
     b.click("main button[type=submit]");
-    assert!(b.source().contains("密碼已變更"));
+    b.wait_text("密碼已變更");
     b.goto(&format!("{site}/"));
-    assert!(b.url().ends_with("/me/2fa"), "{}", b.url());
-    let page = b.source();
+    b.wait_url("/me/2fa");
+    let page = b.wait_text("<code>");
     let i = page.find("<code>").unwrap() + 6;
     let secret: String = page[i..i + page[i..].find('<').unwrap()]
         .split_whitespace()
         .collect();
     b.fill("input[name=code]", &totp_now(&secret));
     b.click("main button[type=submit]");
-    assert!(b.source().contains("兩步驟驗證已啟用"));
+    b.wait_text("兩步驟驗證已啟用");
     b.goto(&format!("{site}/"));
-    assert!(b.source().contains("系統管理者"));
+    b.wait_text("系統管理者");
     b.screenshot(&dir.path().join("admin-home.png"));
 
     // The personnel office's export, uploaded, previewed, then imported.
@@ -311,18 +340,15 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     b.goto(&format!("{site}/admin/org"));
     b.fill("input[name=file]", org.to_str().unwrap());
     b.click("main form.stack button[type=submit]");
-    let preview = b.source();
-    assert!(
-        preview.contains("新增人員") && preview.contains("A002 (wang)"),
-        "{preview}"
-    );
+    let preview = b.wait_text("A002 (wang)");
+    assert!(preview.contains("新增人員"), "{preview}");
     b.screenshot(&dir.path().join("org-preview.png"));
     b.click("input[name=apply] ~ button");
-    assert!(b.source().contains("已匯入"));
+    b.wait_text("已匯入");
     // A one-time password for wang, from the accounts page.
     b.goto(&format!("{site}/admin/users"));
     select_action(&b, "wang", "reset-password");
-    let page = b.source();
+    let page = b.wait_text("<code>");
     let i = page.find("<code>").unwrap() + 6;
     let wang_pw = page[i..i + page[i..].find('<').unwrap()].to_string();
     if let Ok(dest) = std::env::var("BAOMI_SCREENSHOTS") {
@@ -335,7 +361,7 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     b.fill("input[name=username]", "wang");
     b.fill("input[name=password]", &wang_pw);
     b.click("button[type=submit]");
-    assert!(b.url().ends_with("/me/password"), "{}", b.url());
+    b.wait_url("/me/password");
     // The browser itself refuses a short password (minlength), before the server would.
     b.fill("input[name=current]", &wang_pw);
     b.fill("input[name=new]", "太短的密碼");
@@ -347,9 +373,9 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     b.fill("input[name=new]", pw);
     b.fill("input[name=repeat]", pw);
     b.click("main button[type=submit]");
-    assert!(b.source().contains("密碼已變更"));
+    b.wait_text("密碼已變更");
     b.goto(&format!("{site}/"));
-    let home = b.source();
+    let home = b.wait_text("偵查隊");
     assert!(
         home.contains("王小明") && home.contains("偵查隊") && home.contains("隊員"),
         "{home}"
@@ -359,13 +385,13 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     baomi(&["admin", "--data", d, "user", "disable", "wang"]);
     let _ = &admin_pw;
     b.goto(&format!("{site}/me/sessions"));
-    assert!(b.url().ends_with("/signin"), "{}", b.url());
+    b.wait_url("/signin");
     b.fill("input[name=username]", "wang");
     b.fill("input[name=password]", pw);
     b.click("button[type=submit]");
-    assert!(b.source().contains("帳號或密碼錯誤"));
+    b.wait_text("帳號或密碼錯誤");
 
     // English on request.
     b.click("header a[lang=en]");
-    assert!(b.source().contains("Sign in"));
+    b.wait_text("Sign in");
 }
