@@ -3,35 +3,12 @@
 //! sign-in (new password, second factor), an org chart import, a member of staff's first sign-in,
 //! and a leaver who is shut out at once.
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+mod common;
+
+use common::{Killed, free_port, one_time_password, wait_port};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A minimal W3C WebDriver client: the few commands these tests need.
 struct Browser {
@@ -241,24 +218,7 @@ fn select_action(b: &Browser, user: &str, action: &str) {
 }
 
 fn baomi(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "baomi {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn one_time_password(text: &str) -> String {
-    text.lines()
-        .find_map(|l| l.split("one-time password ").nth(1))
-        .unwrap_or_else(|| panic!("no password in {text:?}"))
-        .trim()
-        .to_string()
+    common::baomi_ok(args)
 }
 
 fn totp_now(secret: &str) -> String {
@@ -280,28 +240,8 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let port = free_port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args([
-            "serve",
-            "--data",
-            data.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let mut out = BufReader::new(server.stdout.take().unwrap());
-    while !first.contains("baomi serve:") {
-        assert!(
-            out.read_line(&mut first).unwrap() > 0,
-            "server exited: {first}"
-        );
-    }
+    let (server, first) = common::serve(data.to_str().unwrap(), port, &[]);
     let _server = Killed(server);
-    wait_port(port);
     let admin_pw = one_time_password(&first);
     let site = format!("http://127.0.0.1:{port}");
 

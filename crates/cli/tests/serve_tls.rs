@@ -1,9 +1,9 @@
 //! `baomi serve` refuses plaintext on a non-loopback address, and serves HTTPS (rustls) with
 //! Secure `__Host-` cookies and HSTS when given a certificate.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 #[test]
 fn no_plaintext_beyond_loopback() {
@@ -53,47 +53,21 @@ fn https_with_secure_cookies_and_hsts() {
         .status()
         .expect("openssl (Debian's, a dependency of ca-certificates)");
     assert!(ok.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args([
-            "serve",
-            "--data",
-            dir.path().join("d").to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut text = String::new();
-    let mut out = BufReader::new(server.stdout.take().unwrap());
-    while !text.contains("baomi serve:") {
-        assert!(
-            out.read_line(&mut text).unwrap() > 0,
-            "server exited: {text}"
-        );
-    }
+    let port = common::free_port();
+    let data = dir.path().join("d");
+    let (server, text) = common::serve(
+        data.to_str().unwrap(),
+        port,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let server = common::Killed(server);
     assert!(text.contains(&format!("https://127.0.0.1:{port}")));
-    let pw = text
-        .lines()
-        .find_map(|l| l.split("one-time password ").nth(1))
-        .unwrap()
-        .trim()
-        .to_string();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let pw = common::one_time_password(&text);
     // A client that verifies the certificate (Python's ssl with the test CA).
     let script = format!(
         r#"
@@ -122,8 +96,7 @@ except Exception as e:
         .args(["-c", &script])
         .output()
         .unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let so = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -276,6 +276,26 @@ pub async fn bootstrap_admin(db: &Db, audit: &Audit) -> Result<Option<String>> {
     Ok(Some(pw))
 }
 
+/// Disables (ending every session at once) or re-enables an account, inside a transaction.
+/// Disabled accounts are never deleted: their records stay auditable.
+pub async fn set_disabled_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+    disabled: bool,
+) -> Result<()> {
+    let now = clock::now();
+    sqlx::query("UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?")
+        .bind(disabled.then_some(now))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    if disabled {
+        crate::sessions::revoke_all_in(tx, user_id).await?;
+    }
+    Ok(())
+}
+
 /// Sets a new password (policy checked by the caller), audited; ends other sessions.
 pub async fn set_password(db: &Db, audit: &Audit, user: &User, pw: &str, ip: &str) -> Result<()> {
     let hash = {

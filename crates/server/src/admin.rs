@@ -157,23 +157,8 @@ impl Admin {
     /// Disables (or re-enables) a user; disabling ends their sessions at once.
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<()> {
         let id = self.user_id(username).await?;
-        let now = crate::clock::now();
         let mut tx = self.db.begin().await?;
-        sqlx::query("UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?")
-            .bind(disabled.then_some(now))
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        if disabled {
-            sqlx::query(
-                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        accounts::set_disabled_in(&mut tx, id, disabled).await?;
         let action = if disabled {
             "account.disable"
         } else {

@@ -63,7 +63,8 @@ pub fn app(st: AppState) -> Router {
         .with_state(st)
 }
 
-/// Writes a file only its owner can read (uploads kept between preview and apply).
+/// Writes a new file only its owner can read, durably (keys; uploads kept between preview and
+/// apply).
 pub fn store_private(path: &std::path::Path, data: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut o = std::fs::OpenOptions::new();
@@ -77,6 +78,7 @@ pub fn store_private(path: &std::path::Path, data: &[u8]) -> Result<()> {
         .open(path)
         .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
     f.write_all(data)
+        .and_then(|_| f.sync_all())
         .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))
 }
 

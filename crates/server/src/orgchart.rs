@@ -635,24 +635,10 @@ pub async fn apply(
             .await?;
         match c {
             Change::PersonDisable { .. } => {
-                sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                crate::accounts::set_disabled_in(&mut tx, id, true).await?;
             }
             Change::PersonEnable { .. } => {
-                sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                crate::accounts::set_disabled_in(&mut tx, id, false).await?;
             }
             _ => {}
         }

@@ -25,20 +25,7 @@ impl Sealer {
                 }
                 let mut k = [0u8; 32];
                 getrandom::fill(&mut k).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
-                let mut o = std::fs::OpenOptions::new();
-                o.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    o.mode(0o600);
-                }
-                use std::io::Write;
-                let mut f = o
-                    .open(path)
-                    .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
-                f.write_all(&k)
-                    .and_then(|_| f.sync_all())
-                    .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+                crate::store_private(path, &k)?;
                 k.to_vec()
             }
             Err(e) => return Err(Error::Internal(format!("{}: {e}", path.display()))),

@@ -109,16 +109,7 @@ pub async fn lookup(db: &Db, token: &str, ttl: Ttl) -> Result<Option<Session>> {
     .fetch_optional(db)
     .await?;
     let Some(r) = row else { return Ok(None) };
-    let s = Session {
-        public_id: r.get(0),
-        user_id: r.get(1),
-        csrf: r.get(2),
-        created_at: r.get(3),
-        last_seen_at: r.get(4),
-        user_agent: r.get(5),
-        ip: r.get(6),
-        second_factor: r.get(7),
-    };
+    let s = from_row(&r);
     // Touch at most once a minute: a write per request would serialise every page view.
     if now - s.last_seen_at >= 60 {
         sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE public_id = ?")
@@ -144,19 +135,22 @@ pub async fn list(db: &Db, user_id: i64, ttl: Ttl) -> Result<Vec<Session>> {
     .bind(now - ttl.idle)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Session {
-            public_id: r.get(0),
-            user_id: r.get(1),
-            csrf: r.get(2),
-            created_at: r.get(3),
-            last_seen_at: r.get(4),
-            user_agent: r.get(5),
-            ip: r.get(6),
-            second_factor: r.get(7),
-        })
-        .collect())
+    Ok(rows.iter().map(from_row).collect())
+}
+
+// Columns: public_id, user_id, csrf_token, created_at, last_seen_at, user_agent, ip,
+// second_factor_at IS NOT NULL.
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Session {
+    Session {
+        public_id: r.get(0),
+        user_id: r.get(1),
+        csrf: r.get(2),
+        created_at: r.get(3),
+        last_seen_at: r.get(4),
+        user_agent: r.get(5),
+        ip: r.get(6),
+        second_factor: r.get(7),
+    }
 }
 
 /// Ends one of the user's sessions; false if it is not theirs or already ended.
@@ -171,6 +165,21 @@ pub async fn revoke(db: &Db, user_id: i64, public_id: &str) -> Result<bool> {
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Ends every session of a user inside a transaction.
+pub async fn revoke_all_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+) -> Result<u64> {
+    Ok(
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+            .bind(clock::now())
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Ends every session of a user (disabled accounts, password resets).

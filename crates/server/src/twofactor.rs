@@ -252,11 +252,7 @@ pub async fn reset(
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-        .bind(clock::now())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
+    crate::sessions::revoke_all_in(&mut tx, user_id).await?;
     Audit::record_in(
         &mut tx,
         &Event::new(actor, "account.2fa_reset", Outcome::Ok).target(format!("user:{user_id}")),
