@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::hash::Hash;
 use crate::note::{ALG_ED25519, Signer, Verifier};
 use crate::state::StateFile;
-use crate::store::{DirStore, Sink, Source, write_durably};
+use crate::store::{DirStore, Sink, Source, write_durably, write_secret};
 use crate::tree::Edge;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -119,20 +119,6 @@ fn create_private_dir(p: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(p: &Path) -> Result<()> {
     fs::create_dir_all(p).map_err(|e| Error::io(p.display(), e))
-}
-
-fn write_secret(p: &Path, data: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let mut f = o.open(p).map_err(|e| Error::io(p.display(), e))?;
-    f.write_all(data).map_err(|e| Error::io(p.display(), e))?;
-    f.sync_all().map_err(|e| Error::io(p.display(), e))
 }
 
 fn read_key(paths: &LogPaths) -> Result<Signer> {
@@ -413,7 +399,11 @@ impl Integrator {
         };
         let note = self.signer.sign_note(&head.to_text())?;
         // Not fsynced: after a crash, opening the log republishes it from the state.
-        publish(&self.paths.public.join("checkpoint"), note.as_bytes())?;
+        crate::store::write_atomic(
+            &self.paths.public.join("checkpoint"),
+            note.as_bytes(),
+            false,
+        )?;
         *shared.head.lock().expect("head lock") = head;
         for t in &changes.completed {
             self.store.remove_partials(t)?;
@@ -440,10 +430,4 @@ fn take_batch(q: &mut Queue, max: usize) -> (Vec<Vec<u8>>, Vec<(usize, Reply)>) 
     let entries = std::mem::replace(&mut q.entries, rest);
     let replies = q.replies.drain(..k).collect();
     (entries, replies)
-}
-
-fn publish(p: &Path, data: &[u8]) -> Result<()> {
-    let tmp = p.with_extension("tmp");
-    fs::write(&tmp, data).map_err(|e| Error::io(tmp.display(), e))?;
-    fs::rename(&tmp, p).map_err(|e| Error::io(p.display(), e))
 }

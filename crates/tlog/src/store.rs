@@ -84,7 +84,7 @@ impl Sink for DirStore {
         if !dir.is_dir() {
             create_dirs(&self.root, &dir, &mut self.dirs)?;
         }
-        write_unsynced(&p, data)?;
+        write_atomic(&p, data, false)?;
         self.pending.push(p);
         if !self.dirs.contains(&dir) {
             self.dirs.push(dir);
@@ -120,22 +120,11 @@ fn tmp_name(p: &Path) -> PathBuf {
     p.with_file_name(name)
 }
 
-fn write_unsynced(p: &Path, data: &[u8]) -> Result<()> {
-    let tmp = tmp_name(p);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(|e| Error::io(tmp.display(), e))?;
-    f.write_all(data).map_err(|e| Error::io(tmp.display(), e))?;
-    // The rename is atomic; durability comes with `sync`, which fsyncs the file by its final
-    // name (same inode) before its directory.
-    fs::rename(&tmp, p).map_err(|e| Error::io(p.display(), e))
-}
-
-/// Writes a file atomically and durably: temp file, fsync, rename, fsync of the directory.
-pub fn write_durably(p: &Path, data: &[u8]) -> Result<()> {
+/// Replaces `p` atomically (temp file, then rename): readers see the whole old or the whole new
+/// file. With `durable`, the content is fsynced before the rename and the directory after it;
+/// without, durability comes later with [`Sink::sync`] (which fsyncs the file by its final name,
+/// the same inode, before its directory), or not at all for what can be rebuilt.
+pub(crate) fn write_atomic(p: &Path, data: &[u8], durable: bool) -> Result<()> {
     let tmp = tmp_name(p);
     {
         let mut f = OpenOptions::new()
@@ -145,10 +134,35 @@ pub fn write_durably(p: &Path, data: &[u8]) -> Result<()> {
             .open(&tmp)
             .map_err(|e| Error::io(tmp.display(), e))?;
         f.write_all(data).map_err(|e| Error::io(tmp.display(), e))?;
-        f.sync_all().map_err(|e| Error::io(tmp.display(), e))?;
+        if durable {
+            f.sync_all().map_err(|e| Error::io(tmp.display(), e))?;
+        }
     }
     fs::rename(&tmp, p).map_err(|e| Error::io(p.display(), e))?;
-    sync_dir(p.parent().unwrap_or(Path::new(".")))
+    if durable {
+        sync_dir(p.parent().unwrap_or(Path::new(".")))?;
+    }
+    Ok(())
+}
+
+/// Writes a file atomically and durably: temp file, fsync, rename, fsync of the directory.
+pub fn write_durably(p: &Path, data: &[u8]) -> Result<()> {
+    write_atomic(p, data, true)
+}
+
+/// Creates a new file readable by its owner only (mode 0600), durably: signing keys.
+pub(crate) fn write_secret(p: &Path, data: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut o = OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(p).map_err(|e| Error::io(p.display(), e))?;
+    f.write_all(data).map_err(|e| Error::io(p.display(), e))?;
+    f.sync_all().map_err(|e| Error::io(p.display(), e))
 }
 
 fn sync_dir(d: &Path) -> Result<()> {

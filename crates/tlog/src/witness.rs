@@ -87,18 +87,7 @@ impl Witness {
         fs::create_dir_all(dir.join("logs")).map_err(|e| Error::io(dir.display(), e))?;
         fs::create_dir_all(dir.join("evidence")).map_err(|e| Error::io(dir.display(), e))?;
         let key = dir.join("key");
-        let mut o = fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        use std::io::Write;
-        let mut f = o.open(&key).map_err(|e| Error::io(key.display(), e))?;
-        f.write_all(format!("{}\n", signer.skey()).as_bytes())
-            .and_then(|_| f.sync_all())
-            .map_err(|e| Error::io(key.display(), e))?;
+        crate::store::write_secret(&key, format!("{}\n", signer.skey()).as_bytes())?;
         Ok(signer.verifier())
     }
 
