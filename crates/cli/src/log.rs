@@ -142,11 +142,14 @@ fn paths(dir: &Path, private: Option<PathBuf>) -> LogPaths {
 }
 
 fn parse_key(s: &str) -> Result<Verifier> {
-    if let Ok(v) = Verifier::from_vkey(s) {
-        return Ok(v);
+    match Verifier::from_vkey(s) {
+        Ok(v) => return Ok(v),
+        // Not a file either: say why it is not a key.
+        Err(e) if !Path::new(s).exists() => bail!("{s}: not a verifier key ({e})"),
+        Err(_) => {}
     }
-    let text = std::fs::read_to_string(s)
-        .with_context(|| format!("{s}: neither a verifier key nor a readable file"))?;
+    let text =
+        std::fs::read_to_string(s).with_context(|| format!("{s}: cannot read the key file"))?;
     Verifier::from_vkey(text.trim()).with_context(|| format!("{s}: not a verifier key"))
 }
 

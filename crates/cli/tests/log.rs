@@ -536,3 +536,51 @@ fn kill_9_at_random_points_loses_no_acknowledged_entry() {
         "the harness must kill real work"
     );
 }
+
+#[test]
+fn bad_input_is_refused_clearly_and_complete_entries_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, vkey) = new_log(dir.path());
+    // A raw stream cut in the middle of its second entry: the first is kept, the error is named.
+    let mut raw = vec![0, 3, b'o', b'n', b'e', 0, 9, b'x'];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["log", "append", "--raw", s(&log)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("entry cut short"));
+    // Lines over the bundle limit are refused before anything is queued.
+    raw = vec![b'a'; 70_000];
+    raw.push(b'\n');
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(["log", "append", s(&log)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("65535-byte limit"));
+    // A mangled verifier key, and a directory that is not a log.
+    let out = baomi(&[
+        "log",
+        "verify",
+        s(&log),
+        "--vkey",
+        "agency.gov.tw/baomi+00000000+AAAA",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a verifier key"));
+    let out = baomi(&["log", "verify", s(dir.path()), "--vkey", s(&vkey)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("checkpoint: missing"));
+    ok(&["log", "verify", s(&log), "--vkey", s(&vkey)]);
+}
