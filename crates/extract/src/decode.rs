@@ -161,6 +161,25 @@ fn signature(b: &[u8]) -> Option<&'static str> {
         .map(|(_, name)| *name)
 }
 
+/// Decodes a whole in-memory text (a member of an archive, a mail body) in the encoding
+/// [`sniff`] finds; invalid bytes become U+FFFD.
+pub fn decode_all(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match sniff(bytes) {
+        Sniffed::Text {
+            encoding: Encoding::Utf8,
+            ..
+        }
+        | Sniffed::Binary { .. } => {
+            let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            match simdutf8::basic::from_utf8(b) {
+                Ok(s) => std::borrow::Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(b),
+            }
+        }
+        Sniffed::Text { encoding, .. } => encoding.rs().decode(bytes).0,
+    }
+}
+
 /// Decodes a byte stream into UTF-8 text chunks.
 pub struct TextDecoder<R> {
     reader: R,

@@ -1,12 +1,108 @@
 //! # baomi-extract
 //!
-//! Turns bytes into the text that `baomi-inspect` scans. This first part handles plain text as
-//! agencies really store it: UTF-8 (with or without BOM), UTF-16 with BOM, and Big5/CP950 from
-//! older systems, detected from the content and decoded as a stream, so that a 2 GB file needs no
-//! more memory than a few chunks. Binary content is recognised and reported, never scanned as
-//! garbage. Office, PDF, e-mail, archives and OCR come next (issue 3).
+//! Turns what agencies exchange into the text that `baomi-inspect` scans: plain text in the
+//! encodings they really use (UTF-8, UTF-16, Big5, streamed in bounded memory), and documents —
+//! Word/Excel/PowerPoint, OpenDocument, e-mail with attachments, HTML, ZIP archives nested in
+//! each other, and images through OCR. Every piece of text knows where it came from
+//! ([`Origin`]: `會議資料.zip > 附件2.docx > header`), and everything the extractor could not
+//! read is reported as a [`Skip`] with its reason, never passed over in silence.
+//!
+//! Hostile input is bounded by [`Limits`]: total decompressed bytes, compression ratio, nesting,
+//! member count, XML depth, pages, pixels and OCR time. The extractor holds one input in memory
+//! (at most [`Limits::max_input`]) plus the members it is reading; plain text of any size goes
+//! through [`TextDecoder`] instead.
 #![deny(missing_docs)]
 
 pub mod decode;
+mod detect;
+mod html;
+mod limits;
+mod mail;
+mod ocr;
+mod odf;
+mod ooxml;
+mod ooxml_sheet;
+mod origin;
+mod walk;
+mod xml;
+mod zipped;
 
 pub use decode::{Encoding, Sniffed, TextDecoder, sniff};
+pub use detect::{Format, detect};
+pub use limits::{Limits, Skip};
+pub use ocr::Ocr;
+pub use origin::{Origin, Part, Section};
+
+/// A piece of text to inspect.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    /// Where it came from.
+    pub origin: &'a Origin,
+    /// The text.
+    pub text: &'a str,
+    /// Named places inside the text (a spreadsheet's cells), by their start offset, ascending.
+    pub places: &'a [(usize, String)],
+}
+
+impl Segment<'_> {
+    /// The named place (e.g. the cell `B3`) that contains byte `offset` of the text.
+    pub fn place(&self, offset: usize) -> Option<&str> {
+        let i = self.places.partition_point(|(at, _)| *at <= offset);
+        i.checked_sub(1).map(|i| self.places[i].1.as_str())
+    }
+}
+
+/// What the extractor reports, in document order.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// Text to inspect.
+    Text(Segment<'a>),
+    /// Content that was not inspected, and why.
+    Skipped {
+        /// Where.
+        origin: &'a Origin,
+        /// Why.
+        skip: Skip,
+    },
+}
+
+/// Reads documents with the given limits and OCR engine.
+#[derive(Debug, Clone, Default)]
+pub struct Extractor {
+    limits: Limits,
+    ocr: Ocr,
+}
+
+impl Extractor {
+    /// An extractor with these limits and OCR engine.
+    pub fn new(limits: Limits, ocr: Ocr) -> Extractor {
+        Extractor { limits, ocr }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Extracts the text of one input (`name`, when known, is its file name) and reports it to
+    /// `emit`. Returns the detected format.
+    pub fn extract(
+        &self,
+        bytes: &[u8],
+        name: Option<&str>,
+        emit: &mut dyn FnMut(Event<'_>),
+    ) -> Format {
+        let mut w = walk::Walk::new(self, emit);
+        let root = Origin::default();
+        if bytes.len() as u64 > self.limits.max_input {
+            w.skip(
+                &root,
+                Skip::TooLarge {
+                    limit: self.limits.max_input,
+                },
+            );
+            return detect(&bytes[..bytes.len().min(4096)], name);
+        }
+        w.dispatch(bytes, name, &root)
+    }
+}
