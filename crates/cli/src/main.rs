@@ -4,6 +4,7 @@
 //! `baomi-inspect`; decoding in `baomi-extract`.
 
 mod admin;
+mod document;
 mod log;
 mod output;
 mod redact;

@@ -28,6 +28,10 @@ pub struct Record<'a> {
     pub line: usize,
     pub column: usize,
     pub encoding: Option<&'static str>,
+    /// Inside a document: where (`附件.zip > a.docx > header`); lines count from its start.
+    pub origin: Option<&'a str>,
+    /// A spreadsheet cell.
+    pub place: Option<&'a str>,
 }
 
 /// One finding in the JSON-lines contract (PRODUCT.md).
@@ -48,6 +52,10 @@ struct JsonLine<'a> {
     masked: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     encoding: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<&'a str>,
 }
@@ -92,11 +100,14 @@ impl Sink {
         let shown = if self.show_values { r.value } else { &masked };
         match self.format {
             Format::Text => {
-                let _ = write!(
-                    buf,
-                    "{}:{}:{}: {}",
-                    r.path, r.line, r.column, r.finding.kind
-                );
+                let _ = write!(buf, "{}", r.path);
+                if let Some(o) = r.origin.filter(|o| !o.is_empty()) {
+                    let _ = write!(buf, " > {o}");
+                }
+                if let Some(c) = r.place {
+                    let _ = write!(buf, " > {c}");
+                }
+                let _ = write!(buf, ":{}:{}: {}", r.line, r.column, r.finding.kind);
                 if let Some(l) = r.finding.level {
                     let _ = write!(buf, " [{l}]");
                 }
@@ -116,6 +127,8 @@ impl Sink {
                     rule: r.finding.rule,
                     masked: &masked,
                     encoding: r.encoding,
+                    origin: r.origin.filter(|o| !o.is_empty()),
+                    cell: r.place,
                     value: self.show_values.then_some(r.value),
                 };
                 // A struct written straight into the buffer: this runs once per finding.
@@ -159,6 +172,22 @@ impl Sink {
     /// A line of its own (counts).
     pub fn raw_line(&self, line: &str) {
         self.write(&format!("{line}\n"));
+    }
+
+    /// Content of a document that was not inspected: a warning for people and, in JSON, a record
+    /// of kind `not_inspected` so that programs cannot mistake it for clean content.
+    pub fn not_inspected(&self, path: &str, origin: &str, code: &str, message: &str) {
+        let at = if origin.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path} > {origin}")
+        };
+        self.note(&at, &format!("not inspected: {message}"), false);
+        if self.format == Format::Json {
+            let line = json!({"path": path, "kind": "not_inspected", "start": 0, "end": 0,
+                "confidence": 1.0, "origin": origin, "reason": code, "message": message});
+            self.write(&(line.to_string() + "\n"));
+        }
     }
 
     /// A file that was not inspected, or a warning about one.
@@ -206,7 +235,7 @@ impl Sink {
                     "byteLength": r.finding.end - r.finding.start,
                 }
             }}],
-            "properties": {"confidence": (f64::from(r.finding.confidence) * 100.0).round() / 100.0, "rule": r.finding.rule, "level": r.finding.level},
+            "properties": {"confidence": (f64::from(r.finding.confidence) * 100.0).round() / 100.0, "rule": r.finding.rule, "level": r.finding.level, "origin": r.origin, "cell": r.place},
         })
     }
 

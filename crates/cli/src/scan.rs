@@ -1,9 +1,10 @@
-//! `baomi scan`: walk the given paths, scan every file in parallel, report per file.
+//! `baomi scan`: walk the given paths, scan every file in parallel, report per file. Plain text
+//! streams in bounded memory; documents go through the extractor (`document`).
 
 use crate::output::{Format, Record, Sink};
 use crate::stream;
 use anyhow::{Context as _, Result};
-use baomi_extract::{Encoding, Sniffed, sniff};
+use baomi_extract::{Encoding, Extractor, Limits, Ocr, Sniffed, detect, sniff};
 use baomi_inspect::policy::{Audience, Channel, Policy, Request};
 use baomi_inspect::{Dictionary, Kind, ScanOptions, Scanner};
 use clap::Args;
@@ -56,6 +57,12 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// Do not read images by OCR (they are then reported as not inspected).
+    #[arg(long)]
+    no_ocr: bool,
+    /// Seconds OCR may spend on one image.
+    #[arg(long, default_value_t = 60)]
+    ocr_timeout: u64,
 }
 
 struct Job {
@@ -63,14 +70,15 @@ struct Job {
     size: u64,
 }
 
-struct Ctx<'a> {
-    scanner: &'a Scanner,
-    sink: &'a Sink,
-    policy: Option<(Policy, Channel, Audience)>,
-    json: bool,
-    count: bool,
-    findings: AtomicUsize,
+pub(crate) struct Ctx<'a> {
+    pub(crate) scanner: &'a Scanner,
+    pub(crate) sink: &'a Sink,
+    pub(crate) policy: Option<(Policy, Channel, Audience)>,
+    pub(crate) json: bool,
+    pub(crate) count: bool,
+    pub(crate) findings: AtomicUsize,
     errors: AtomicUsize,
+    extractor: Extractor,
 }
 
 pub fn run(a: ScanArgs) -> Result<u8> {
@@ -129,6 +137,17 @@ pub fn run(a: ScanArgs) -> Result<u8> {
         count: a.count,
         findings: AtomicUsize::new(0),
         errors: AtomicUsize::new(0),
+        extractor: Extractor::new(
+            Limits {
+                ocr_timeout: std::time::Duration::from_secs(a.ocr_timeout),
+                ..Limits::default()
+            },
+            if a.no_ocr {
+                Ocr::disabled()
+            } else {
+                Ocr::default()
+            },
+        ),
     };
 
     let mut jobs = vec![];
@@ -142,7 +161,7 @@ pub fn run(a: ScanArgs) -> Result<u8> {
     }
     if stdin {
         let lock = io::stdin().lock();
-        scan_reader(&ctx, "<stdin>", lock);
+        scan_reader(&ctx, "<stdin>", None, lock);
     }
     let total: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = (!a.no_progress && io::stderr().is_terminal() && jobs.len() > 1).then(|| {
@@ -245,12 +264,12 @@ fn error(ctx: &Ctx<'_>, path: &str, msg: &str) {
 fn scan_file(ctx: &Ctx<'_>, path: &Path) {
     let shown = path.display().to_string();
     match File::open(path) {
-        Ok(f) => scan_reader(ctx, &shown, f),
+        Ok(f) => scan_reader(ctx, &shown, path.file_name().and_then(|n| n.to_str()), f),
         Err(e) => error(ctx, &shown, &e.to_string()),
     }
 }
 
-fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
+fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, name: Option<&str>, mut r: R) {
     let mut head = Vec::with_capacity(baomi_extract::decode::SNIFF_LEN);
     if let Err(e) = (&mut r)
         .take(baomi_extract::decode::SNIFF_LEN as u64)
@@ -258,26 +277,19 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
     {
         return error(ctx, shown, &e.to_string());
     }
-    let encoding = match sniff(&head) {
-        Sniffed::Binary { format } => {
-            let what = format.unwrap_or("binary file");
-            ctx.sink.note(
-                shown,
-                &format!("{what}; not inspected (document formats come with the extractor)"),
-                false,
-            );
-            // Content that was not inspected is itself a decision input: chat and mail block it.
-            if let Some((pol, ch, aud)) = &ctx.policy {
-                let d = pol.decide(Request {
-                    findings: &[],
-                    uninspected: true,
-                    channel: *ch,
-                    audience: *aud,
-                });
-                ctx.sink.decision(shown, &d, ctx.json);
-            }
-            return;
+    if detect(&head, name) != baomi_extract::Format::Text {
+        // Documents are read whole, up to the extractor's input limit (which reports the rest).
+        let limit = ctx.extractor.limits().max_input;
+        let mut bytes = head;
+        let more = (limit + 1).saturating_sub(bytes.len() as u64);
+        if let Err(e) = (&mut r).take(more).read_to_end(&mut bytes) {
+            return error(ctx, shown, &e.to_string());
         }
+        return crate::document::scan(ctx, &ctx.extractor, shown, &bytes, name);
+    }
+    let encoding = match sniff(&head) {
+        // Binary content is a document format: handled above.
+        Sniffed::Binary { .. } => Encoding::Utf8,
         Sniffed::Text { encoding, .. } => encoding,
     };
     let enc_name = (encoding != Encoding::Utf8).then(|| encoding.name());
@@ -304,6 +316,8 @@ fn scan_reader<R: Read>(ctx: &Ctx<'_>, shown: &str, mut r: R) {
             line: loc.line,
             column: loc.column,
             encoding: enc_name,
+            origin: None,
+            place: None,
         };
         ctx.sink.format(&mut buf, &rec);
         if buf.len() >= 64 << 10 {

@@ -113,9 +113,12 @@ fn encodings_are_detected_and_binary_is_reported() {
         "image.bin",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR A123456789",
     );
+    // An image that cannot be read is never a clean pass: exit 1, a warning, a JSON record.
     let out = baomi(&["scan", &bin]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("PNG image; not inspected"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inspected"));
+    let rec = &json_lines(&baomi(&["scan", "--format", "json", &bin]))[0];
+    assert_eq!(rec["kind"], "not_inspected");
     // Not inspected is a decision input: chat blocks it.
     let out = baomi(&["scan", "--format", "json", "--channel", "chat", &bin]);
     let d = json_lines(&out)

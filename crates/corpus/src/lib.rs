@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod eval;
+pub mod formats;
 pub mod prose;
 mod templates;
 mod values;

@@ -85,10 +85,17 @@ pub(crate) fn to_text(html: &str) -> String {
 }
 
 fn push_text(out: &mut String, raw: &str) {
+    // A browser shows `&nbsp;` as a space, and so does a number written with them.
+    let start = out.len();
     if raw.contains('&') {
         out.push_str(&html_escape::decode_html_entities(raw));
     } else {
         out.push_str(raw);
+    }
+    if out[start..].contains('\u{a0}') {
+        let fixed = out[start..].replace('\u{a0}', " ");
+        out.truncate(start);
+        out.push_str(&fixed);
     }
 }
 
@@ -136,7 +143,7 @@ mod tests {
              <body><p>陳情人&nbsp;王小明</p><!-- A123456789 --><table><tr><td>電話</td><td>02&#45;2345&#x2d;6789</td></tr></table>\
              <img src=x alt=\"身分證 A123456789\"></body></html>",
         );
-        assert!(t.contains("陳情人\u{a0}王小明"), "{t}");
+        assert!(t.contains("陳情人 王小明"), "{t}");
         assert!(t.contains("\t電話\t02-2345-6789"), "{t}");
         assert!(t.contains("身分證 A123456789"), "{t}");
         assert!(!t.contains("x:1"), "{t}");

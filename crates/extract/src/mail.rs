@@ -15,7 +15,12 @@ pub(crate) fn extract(w: &mut Walk<'_>, bytes: &[u8], origin: &Origin) {
         );
         return;
     };
+    let before = w.reported();
     message(w, &msg, origin);
+    // A message too broken to yield any field or part is still text someone can read.
+    if w.reported() == before {
+        w.text(origin, &crate::decode::decode_all(bytes), &[]);
+    }
 }
 
 fn message(w: &mut Walk<'_>, msg: &Message<'_>, origin: &Origin) {
@@ -120,4 +125,30 @@ fn addresses(a: &Address<'_>) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Event, Extractor, Ocr};
+
+    fn texts(bytes: &[u8]) -> Vec<String> {
+        let mut out = vec![];
+        Extractor::new(Default::default(), Ocr::disabled()).extract(
+            bytes,
+            Some("m.eml"),
+            &mut |e| {
+                out.push(match e {
+                    Event::Text(s) => format!("{}: {}", s.origin, s.text),
+                    Event::Skipped { origin, skip } => format!("{origin}: skipped {skip}"),
+                })
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn a_message_too_broken_to_parse_is_still_read_as_text() {
+        let t = texts(b"From: =?UT");
+        assert_eq!(t, vec![": From: =?UT".to_string()], "{t:?}");
+    }
 }

@@ -7,6 +7,8 @@ pub(crate) struct Walk<'e> {
     pub(crate) ex: &'e Extractor,
     pub(crate) budget: Budget,
     emit: &'e mut dyn FnMut(Event<'_>),
+    /// Events reported so far.
+    reported: usize,
 }
 
 impl<'e> Walk<'e> {
@@ -15,6 +17,7 @@ impl<'e> Walk<'e> {
             ex,
             budget: Budget::new(&ex.limits),
             emit,
+            reported: 0,
         }
     }
 
@@ -23,6 +26,7 @@ impl<'e> Walk<'e> {
         if text.trim().is_empty() {
             return;
         }
+        self.reported += 1;
         (self.emit)(Event::Text(Segment {
             origin,
             text,
@@ -31,7 +35,13 @@ impl<'e> Walk<'e> {
     }
 
     pub(crate) fn skip(&mut self, origin: &Origin, skip: Skip) {
+        self.reported += 1;
         (self.emit)(Event::Skipped { origin, skip });
+    }
+
+    /// How many events were reported so far.
+    pub(crate) fn reported(&self) -> usize {
+        self.reported
     }
 
     /// Reads `bytes` as whatever they are. `origin` already names them.

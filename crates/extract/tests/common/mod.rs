@@ -1,0 +1,55 @@
+//! Runs the extractor and keeps what it reported.
+#![allow(dead_code)]
+
+use baomi_extract::{Event, Extractor, Limits, Ocr, Skip};
+
+/// Origin, text and cell places of one segment.
+pub type Text = (String, String, Vec<(usize, String)>);
+
+/// What one extraction reported: (origin, text, places) and (origin, skip).
+#[derive(Debug, Default)]
+pub struct Got {
+    pub texts: Vec<Text>,
+    pub skips: Vec<(String, Skip)>,
+}
+
+impl Got {
+    /// All text at origins ending with `suffix`.
+    pub fn at(&self, suffix: &str) -> String {
+        self.texts
+            .iter()
+            .filter(|(o, _, _)| o.ends_with(suffix))
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// All text.
+    pub fn all(&self) -> String {
+        self.texts
+            .iter()
+            .map(|(_, t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn origins(&self) -> Vec<&str> {
+        self.texts.iter().map(|(o, _, _)| o.as_str()).collect()
+    }
+}
+
+pub fn extract_with(bytes: &[u8], name: &str, limits: Limits, ocr: Ocr) -> Got {
+    let mut got = Got::default();
+    Extractor::new(limits, ocr).extract(bytes, Some(name), &mut |e| match e {
+        Event::Text(s) => {
+            got.texts
+                .push((s.origin.to_string(), s.text.to_string(), s.places.to_vec()))
+        }
+        Event::Skipped { origin, skip } => got.skips.push((origin.to_string(), skip)),
+    });
+    got
+}
+
+pub fn extract(bytes: &[u8], name: &str) -> Got {
+    extract_with(bytes, name, Limits::default(), Ocr::disabled())
+}
