@@ -23,6 +23,8 @@ mod odf;
 mod ooxml;
 mod ooxml_sheet;
 mod origin;
+#[cfg(feature = "ocr")]
+mod stamp;
 mod walk;
 mod xml;
 mod zipped;

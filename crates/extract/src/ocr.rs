@@ -46,13 +46,18 @@ impl Ocr {
         }
     }
 
-    /// Reads the text in `image` (PNG, JPEG, TIFF, GIF, BMP, WebP), within `timeout`.
+    /// Reads the text in `image` (PNG, JPEG, TIFF, GIF, BMP, WebP, PGM), within `timeout`.
     pub fn read(&self, image: &[u8], timeout: Duration) -> Result<String, Skip> {
+        self.read_as(image, "3", timeout)
+    }
+
+    /// Reads with Tesseract's page segmentation mode `psm` (3: a page, 6: one block).
+    fn read_as(&self, image: &[u8], psm: &str, timeout: Duration) -> Result<String, Skip> {
         let Some(program) = &self.program else {
             return Err(Skip::OcrUnavailable("built without OCR".into()));
         };
         let mut child = Command::new(program)
-            .args(["stdin", "stdout", "-l", &self.languages, "--psm", "3"])
+            .args(["stdin", "stdout", "-l", &self.languages, "--psm", psm])
             // One thread per image: the caller already reads files in parallel.
             .env("OMP_THREAD_LIMIT", "1")
             .stdin(Stdio::piped())
@@ -124,7 +129,7 @@ impl Ocr {
                 Skip::Corrupt(format!("OCR engine failed: {last}"))
             });
         }
-        Ok(join_cjk(&String::from_utf8_lossy(&out)))
+        Ok(repair_ids(&join_cjk(&String::from_utf8_lossy(&out))))
     }
 }
 
@@ -140,8 +145,74 @@ pub(crate) fn extract(w: &mut Walk<'_>, bytes: &[u8], _format: Format, origin: &
     let timeout = w.budget.limits.ocr_timeout;
     match w.ex.ocr.read(bytes, timeout) {
         Ok(text) => w.text(origin, &text, &[]),
-        Err(skip) => w.skip(origin, skip),
+        Err(skip) => return w.skip(origin, skip),
     }
+    #[cfg(feature = "ocr")]
+    if matches!(_format, Format::Png | Format::Jpeg)
+        && let Some(layer) = crate::stamp::layer(bytes)
+    {
+        let here = origin.with(crate::Part::Section(crate::Section::Stamp));
+        match w.ex.ocr.read_as(&layer, "6", timeout) {
+            Ok(text) => w.text(&here, &text, &[]),
+            Err(skip) => w.skip(&here, skip),
+        }
+    }
+}
+
+/// Characters OCR takes for the letter that starts a Taiwanese ID number.
+const LOOKALIKES: &[(char, char)] = &[
+    ('1', 'I'),
+    ('l', 'I'),
+    ('|', 'I'),
+    ('0', 'O'),
+    ('0', 'D'),
+    ('0', 'Q'),
+    ('8', 'B'),
+    ('5', 'S'),
+    ('2', 'Z'),
+    ('6', 'G'),
+    ('4', 'A'),
+    ('7', 'T'),
+];
+
+/// Words that announce an ID number on the same line.
+const ID_CUES: &[&str] = &["身分證", "身份證", "統一編號", "證號", "居留證", "統號"];
+
+/// OCR misreads the letter of an ID number as a digit (`I279100981` as `1279100981`). Where
+/// the line announces an ID and the checksum holds with the letter put back, put it back.
+fn repair_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if !ID_CUES.iter().any(|c| line.contains(c)) {
+            out.push_str(line);
+            continue;
+        }
+        let b = line.as_bytes();
+        let mut fixed = line.to_string();
+        let mut i = 0;
+        while i + 10 <= b.len() {
+            let word = &b[i..i + 10];
+            let bounded = (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && b.get(i + 10).is_none_or(|c| !c.is_ascii_alphanumeric());
+            if bounded
+                && word[1..].iter().all(u8::is_ascii_digit)
+                && baomi_inspect::checksum::tw_id(word).is_none()
+                && let Some(letter) = LOOKALIKES.iter().find_map(|(seen, meant)| {
+                    let mut w = word.to_vec();
+                    w[0] = *meant as u8;
+                    (word[0] == *seen as u8 && baomi_inspect::checksum::tw_id(&w).is_some())
+                        .then_some(*meant)
+                })
+            {
+                fixed.replace_range(i..i + 1, letter.encode_utf8(&mut [0; 4]));
+                i += 10;
+                continue;
+            }
+            i += 1;
+        }
+        out.push_str(&fixed);
+    }
+    out
 }
 
 /// Tesseract separates Chinese characters with spaces (`機 密`); a reader does not.
@@ -182,6 +253,18 @@ mod tests {
     fn spaces_between_chinese_characters_go() {
         assert_eq!(join_cjk("機 密 文 件  A123 456"), "機密文件  A123 456");
         assert_eq!(join_cjk("身 分 證 : A123456789"), "身分證 : A123456789");
+    }
+
+    #[test]
+    fn id_letters_read_as_digits_are_put_back_where_the_line_says_id() {
+        assert_eq!(
+            repair_ids("身分證統一編號：1279100981\n"),
+            "身分證統一編號：I279100981\n"
+        );
+        // No cue on the line, or a checksum that fails either way: left alone.
+        assert_eq!(repair_ids("文號：1279100981\n"), "文號：1279100981\n");
+        assert_eq!(repair_ids("身分證：1279100982\n"), "身分證：1279100982\n");
+        assert_eq!(repair_ids("身分證：A123456789"), "身分證：A123456789");
     }
 
     #[test]

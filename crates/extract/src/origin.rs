@@ -24,6 +24,8 @@ pub enum Section {
     Properties,
     /// E-mail header fields (subject, sender, recipients).
     MailHeaders,
+    /// A stamp (red ink) on a photographed or scanned page, read on its own.
+    Stamp,
 }
 
 impl Section {
@@ -39,6 +41,7 @@ impl Section {
             Section::Notes => "notes",
             Section::Properties => "properties",
             Section::MailHeaders => "mail headers",
+            Section::Stamp => "stamp",
         }
     }
 }

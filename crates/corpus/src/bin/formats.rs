@@ -58,6 +58,8 @@ struct Row {
     /// IDs and markings only (the OCR target).
     plain_key: usize,
     agree_key: usize,
+    /// Photographed pages whose red 機密 stamp was read.
+    stamps: usize,
 }
 
 fn key(k: Kind) -> bool {
@@ -79,6 +81,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
     let out = arg(&args, "--out").map(PathBuf::from);
+    let show = args.iter().any(|a| a == "--show-misses");
     let dict = Dictionary::parse(DICTIONARY).expect("corpus dictionary");
     let scanner = Scanner::with(&dict, &ScanOptions::default());
     let ex = Extractor::default();
@@ -121,9 +124,21 @@ fn main() {
                 }
                 let t0 = Instant::now();
                 let (found, skips) = scan_file(&ex, &scanner, &png, "page.jpg");
+                if show {
+                    for m in plain.difference(&found) {
+                        println!("jpeg {i}: missed {:?} {}", m.0, m.1);
+                    }
+                }
                 row.secs += t0.elapsed().as_secs_f64();
                 tally(&mut row, &plain, &found, png.len(), skips);
+                if found.contains(&(Kind::Classification, "機密".to_string())) {
+                    row.stamps += 1;
+                }
             }
+            println!(
+                "photographed pages: {} of {} red 機密 stamps read\n",
+                row.stamps, row.docs
+            );
             rows.push(("jpeg (photographed page, OCR)".into(), row));
         }
         Err(why) => println!("png: skipped ({why})\n"),
