@@ -155,6 +155,24 @@ fn photographed_page_with_stamp_and_id_is_read_by_ocr() {
         .find(|l| l["kind"] == "classification")
         .unwrap_or_else(|| panic!("the stamp: {lines:?}"));
     assert_eq!(stamp["origin"], "stamp");
+    // The same photo as a scanned PDF page: no text layer, so its image is read.
+    let jpeg = std::fs::read(&page).unwrap();
+    let scan = write(
+        dir.path(),
+        "scan.pdf",
+        &formats::scanned_pdf(&jpeg, 1600, 420),
+    );
+    let lines = json_lines(&baomi(&["scan", "--format", "json", &scan]));
+    let id = lines
+        .iter()
+        .find(|l| l["kind"] == "tw_national_id")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert_eq!(id["origin"], "page 1 > Im1");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["kind"] == "classification" && l["origin"] == "page 1 > Im1 > stamp")
+    );
     // Without OCR the same photo is not inspected, never clean.
     let out = baomi(&[
         "scan",

@@ -23,6 +23,7 @@ mod odf;
 mod ooxml;
 mod ooxml_sheet;
 mod origin;
+mod pdf;
 #[cfg(feature = "ocr")]
 mod stamp;
 mod walk;

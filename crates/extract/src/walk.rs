@@ -78,10 +78,7 @@ impl<'e> Walk<'e> {
                 f
             }
             Format::Pdf => {
-                self.skip(
-                    origin,
-                    Skip::Unsupported("PDF (text layer reader not yet built)"),
-                );
+                crate::pdf::extract(self, bytes, origin);
                 format
             }
             Format::Ole2 => {

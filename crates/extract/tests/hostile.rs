@@ -259,3 +259,38 @@ fn replace_member(pkg: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
         .collect();
     zip_of(&refs)
 }
+
+#[test]
+fn cyclic_pdf_page_tree_ends() {
+    let pdf = formats::cyclic_pdf("身分證 A123456789");
+    let t = Instant::now();
+    let g = extract(&pdf, "cyclic.pdf");
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(g.at("page 1"), "身分證 A123456789\n", "{g:?}");
+    assert!(g.skips.is_empty(), "{:?}", g.skips);
+}
+
+#[test]
+fn truncated_and_broken_pdfs_are_damaged_not_fatal() {
+    let pdf = formats::pdf("陳情人：林小美\n身分證：A123456789");
+    for cut in [8, pdf.len() / 3, pdf.len() / 2, pdf.len() - 10] {
+        let g = extract(&pdf[..cut], "cut.pdf");
+        assert!(
+            !g.skips.is_empty() || g.all().contains("A123456789"),
+            "cut at {cut}: {g:?}"
+        );
+    }
+}
+
+#[test]
+fn a_page_without_text_or_images_has_no_text_layer() {
+    let jpeg_free = formats::scanned_pdf(b"not a jpeg", 10, 10);
+    // The "image" is not a JPEG: reported as damaged, never as clean.
+    let g = extract(&jpeg_free, "scan.pdf");
+    assert!(!g.skips.is_empty(), "{g:?}");
+    assert!(
+        g.skips.iter().all(|(o, _)| o.starts_with("page 1")),
+        "{:?}",
+        g.skips
+    );
+}

@@ -6,6 +6,7 @@
 mod mail;
 mod odf;
 mod office;
+mod pdf;
 
 use std::io::Write;
 use zip::write::SimpleFileOptions;
@@ -13,6 +14,7 @@ use zip::write::SimpleFileOptions;
 pub use mail::{eml, html};
 pub use odf::{odp, ods, odt};
 pub use office::{docx, pptx, xlsx};
+pub use pdf::{cyclic_pdf, pdf, scanned_pdf};
 
 /// What goes into a document besides its body text.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +45,7 @@ pub fn render(name: &str, text: &str, extras: &Extras<'_>) -> Option<Vec<u8>> {
         "odt" => odt(text, extras),
         "ods" => ods(text, extras),
         "odp" => odp(text, extras),
+        "pdf" => pdf(text),
         "eml" => eml(text, &[]),
         "html" => html(text),
         // An archive inside an archive, the Word file innermost.
