@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Extraction speed and memory per document format, `baomi scan` on one thread.
+
+Generates (once) a corpus of the same texts written as every format (`gen_formats`), then scans
+each format's folder with the real binary, `-j 1`, three runs, and prints the median MB/s of file
+size and the peak RSS. Plain text is the reference row.
+
+    python3 bench/formats.py [--mb 100] [--file-kb 512] [--dir /tmp/baomi-formats] [--runs 3]
+"""
+import argparse, os, subprocess, statistics, time, pathlib
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--mb", type=int, default=100)
+ap.add_argument("--file-kb", type=int, default=512)
+ap.add_argument("--dir", default="/tmp/baomi-formats")
+ap.add_argument("--runs", type=int, default=3)
+a = ap.parse_args()
+
+root = pathlib.Path(__file__).resolve().parent.parent
+subprocess.run(["cargo", "build", "--release", "-q", "-p", "baomi-cli", "-p", "baomi-corpus"],
+               cwd=root, check=True)
+target = root / "target" / "release"
+corpus = pathlib.Path(a.dir)
+if not (corpus / "txt").exists():
+    subprocess.run([target / "gen_formats", "--out", corpus, "--mb", str(a.mb),
+                    "--file-kb", str(a.file_kb)], check=True)
+
+def run(folder):
+    t0 = time.perf_counter()
+    p = subprocess.Popen([target / "baomi", "scan", "-j", "1", "--no-progress", "-c", folder],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+print(f"| format | files | MB | median s | MB/s (1 thread) | peak RSS MiB | exit |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for fmt in sorted(os.listdir(corpus), key=lambda f: (f != "txt", f)):
+    folder = corpus / fmt
+    files = list(folder.iterdir())
+    size = sum(f.stat().st_size for f in files) / 1e6
+    runs = [run(folder) for _ in range(a.runs)]
+    secs = statistics.median(r[0] for r in runs)
+    rss = max(r[1] for r in runs)
+    print(f"| {fmt} | {len(files)} | {size:.0f} | {secs:.2f} | {size / secs:.0f} | {rss:.0f} | {runs[0][2]} |")
