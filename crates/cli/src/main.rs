@@ -8,6 +8,7 @@ mod document;
 mod log;
 mod output;
 mod redact;
+mod redact_doc;
 mod scan;
 mod serve;
 mod stream;
@@ -30,7 +31,8 @@ enum Command {
     /// Exit status as grep: 0 nothing found, 1 findings, 2 an error (reported per file; the scan
     /// goes on).
     Scan(scan::ScanArgs),
-    /// Write a masked copy of a text or HTML file, by a masking profile.
+    /// Write a masked copy of a text, HTML, Word, Excel, PowerPoint or OpenDocument file (PDF and
+    /// images: a masked text rendition), by a masking profile.
     Redact(redact::RedactArgs),
     /// Tamper-evident log: init, append, verify, prove, witness (C2SP tlog-tiles, checkpoints).
     Log(log::LogArgs),

@@ -1,7 +1,8 @@
-//! `baomi redact`: a masked copy of a text or HTML file, in its original encoding.
+//! `baomi redact`: a masked copy of a text or HTML file, in its original encoding; documents
+//! go to `redact_doc`.
 
 use anyhow::{Context as _, Result, bail};
-use baomi_extract::{Sniffed, TextDecoder, sniff};
+use baomi_extract::{Format, Sniffed, TextDecoder, detect, sniff};
 use baomi_inspect::mask::{MaskProfile, redact};
 use baomi_inspect::policy::{Action, Audience, Channel, Policy, Request};
 use baomi_inspect::{Dictionary, Kind, ScanOptions, Scanner};
@@ -91,6 +92,19 @@ fn html_findings(scanner: &Scanner, html: &str) -> Vec<baomi_inspect::Finding> {
     found
 }
 
+/// Writes the masked copy to `path` atomically (a temporary file renamed), or to stdout.
+fn write_out(path: Option<&std::path::Path>, out: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => {
+            let tmp = p.with_extension("baomi-tmp");
+            std::fs::write(&tmp, out).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, p).with_context(|| format!("writing {}", p.display()))?;
+        }
+        None => std::io::stdout().lock().write_all(out)?,
+    }
+    Ok(())
+}
+
 pub fn run(a: RedactArgs) -> Result<u8> {
     let profile = match MaskProfile::named(&a.profile) {
         Some(p) => p,
@@ -131,9 +145,34 @@ pub fn run(a: RedactArgs) -> Result<u8> {
             MAX_REDACT >> 20
         );
     }
+    let name = a.input.file_name().and_then(|n| n.to_str());
+    if !matches!(
+        detect(&bytes, name),
+        Format::Text | Format::Html | Format::Binary
+    ) {
+        let scanner = Scanner::with(&dict, &ScanOptions::default());
+        let m = crate::redact_doc::mask(&a.input, &bytes, &scanner, &profile)?;
+        if let Some((origin, value)) = &m.marking
+            && !a.allow_classified
+        {
+            bail!(
+                "{} > {origin}: carries the classification marking {value:?}; a classified document must not be published, masked or not (use --allow-classified to mask it anyway)",
+                a.input.display()
+            );
+        }
+        write_out(a.output.as_deref(), &m.bytes)?;
+        if let Some(note) = &m.note {
+            eprintln!("baomi: {}: {note}", a.input.display());
+        }
+        eprintln!(
+            "baomi: masked {} finding(s) with profile {:?}",
+            m.count, profile.name
+        );
+        return Ok(0);
+    }
     let encoding = match sniff(&bytes) {
         Sniffed::Binary { format } => bail!(
-            "{}: {}; only text and HTML can be redacted for now",
+            "{}: {}; not a format that can be redacted",
             a.input.display(),
             format.unwrap_or("binary file")
         ),
@@ -178,14 +217,7 @@ pub fn run(a: RedactArgs) -> Result<u8> {
     }
     let masked = redact(&text, &findings, &profile);
     let out = encoding.encode(&masked);
-    match &a.output {
-        Some(p) => {
-            let tmp = p.with_extension("baomi-tmp");
-            std::fs::write(&tmp, &out).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, p).with_context(|| format!("writing {}", p.display()))?;
-        }
-        None => std::io::stdout().lock().write_all(&out)?,
-    }
+    write_out(a.output.as_deref(), &out)?;
     let masked_count = findings
         .iter()
         .filter(|f| f.kind != Kind::Classification)

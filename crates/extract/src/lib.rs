@@ -24,6 +24,7 @@ mod ooxml;
 mod ooxml_sheet;
 mod origin;
 mod pdf;
+pub mod rewrite;
 #[cfg(feature = "ocr")]
 mod stamp;
 mod walk;

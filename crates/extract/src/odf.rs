@@ -49,6 +49,9 @@ struct State {
     row_span: u32,
     /// Depth inside elements whose text is not content (sequence declarations and the like).
     muted: usize,
+    /// Depth inside comments, and the text they interrupted.
+    annotations: usize,
+    outside: String,
 }
 
 fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, origin: &Origin) {
@@ -79,6 +82,13 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
                 unit = Some(origin.with(Part::Slide(slide)));
             }
             b"notes" if format == Format::Odp => notes = Some(std::mem::take(&mut st.text)),
+            // Comments are not printed: report them as comments, not as the body.
+            b"annotation" => {
+                st.annotations += 1;
+                if st.annotations == 1 {
+                    st.outside = std::mem::take(&mut st.text);
+                }
+            }
             b"table-row" => {
                 st.row += 1;
                 st.col = 0;
@@ -115,6 +125,14 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
                 // Repeated rows are blank filler in practice; their count keeps addresses right.
                 st.row += st.row_span.max(1) - 1;
                 st.text.push('\n');
+            }
+            b"annotation" if st.annotations > 0 => {
+                st.annotations -= 1;
+                if st.annotations == 0 {
+                    let said = std::mem::replace(&mut st.text, std::mem::take(&mut st.outside));
+                    let at = unit.clone().unwrap_or_else(|| origin.clone());
+                    done.push((at.with(Part::Section(Section::Comments)), said, vec![]));
+                }
             }
             b"notes" if format == Format::Odp => {
                 let spoken = std::mem::replace(&mut st.text, notes.take().unwrap_or_default());

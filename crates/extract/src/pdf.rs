@@ -205,6 +205,11 @@ fn run(
     };
     let fonts = encodings(doc, res);
     let mut enc: Option<&Encoding<'_>> = None;
+    // Lines are told apart by the text position: writers place every run on its own (LibreOffice
+    // opens a text object per run), so text objects and moves are not lines by themselves.
+    let mut y = 0.0f32;
+    let mut last_y: Option<f32> = None;
+    let num = |o: Option<&Object>| o.and_then(|o| o.as_float().ok()).unwrap_or(0.0);
     for op in &ops.operations {
         match op.operator.as_str() {
             "Tf" => {
@@ -214,23 +219,21 @@ fn run(
                     .and_then(|n| n.as_name().ok())
                     .and_then(|n| fonts.get(n));
             }
+            "BT" => y = 0.0,
+            "Td" | "TD" => y += num(op.operands.get(1)),
+            "Tm" => y = num(op.operands.get(5)),
+            // Next line by the leading: a new line whatever its size.
+            "T*" => y -= 1000.0,
             "Tj" | "TJ" | "'" | "\"" => {
                 if matches!(op.operator.as_str(), "'" | "\"") {
+                    y -= 1000.0;
+                }
+                if last_y.is_some_and(|l| (l - y).abs() > 1.0) && !out.ends_with('\n') {
                     out.push('\n');
                 }
+                last_y = Some(y);
                 if let Some(e) = enc {
                     strings(e, &op.operands, out);
-                }
-            }
-            "ET" | "T*" if !out.is_empty() && !out.ends_with('\n') => out.push('\n'),
-            "Td" | "TD" => {
-                let dy = op
-                    .operands
-                    .get(1)
-                    .and_then(|o| o.as_float().ok())
-                    .unwrap_or(0.0);
-                if dy != 0.0 && !out.is_empty() && !out.ends_with('\n') {
-                    out.push('\n');
                 }
             }
             "Do" if depth < MAX_FORM_DEPTH => {
@@ -265,6 +268,9 @@ fn run(
             }
             _ => {}
         }
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
     }
 }
 

@@ -39,9 +39,10 @@ fn writer_reaches_page_style_header_footer_annotations_and_meta() {
     let g = extract(&formats::odt(BODY, &EXTRAS), "a.odt");
     assert!(g.skips.is_empty(), "{:?}", g.skips);
     assert!(g.at("body").contains("住址：臺北市中正區重慶南路一段122號"));
+    assert!(g.at("comments").contains("A123456789"), "{g:?}");
     assert!(
-        g.at("body").contains("A123456789"),
-        "annotations are in the body: {g:?}"
+        !g.at("body").contains("A123456789"),
+        "comments are not the body: {g:?}"
     );
     assert!(g.at("header").contains("機密（限閱）"));
     assert!(g.at("footer").contains("02-2345-6789"));

@@ -1,0 +1,181 @@
+//! `baomi redact` on documents, with the real binary: masked copies keep every other byte of
+//! the package, open in the real LibreOffice (installed by `.ci/setup`), and show no personal
+//! data; classified documents are refused; PDF becomes a masked text rendition.
+
+use baomi_corpus::formats::{self, Extras};
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn baomi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run baomi")
+}
+
+fn members(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut v = vec![];
+            f.read_to_end(&mut v).unwrap();
+            (String::from_utf8_lossy(f.name_raw()).into_owned(), v)
+        })
+        .collect()
+}
+
+const BODY: &str = "陳情書\n陳情人：林小美\n身分證統一編號：A123456789\n聯絡電話：0912-345-678\n住址：臺北市中正區重慶南路一段122號\n";
+
+/// Converts with LibreOffice and returns the PDF's bytes.
+fn libreoffice_pdf(file: &Path, out: &Path) -> Vec<u8> {
+    let status = Command::new("soffice")
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(out)
+        .arg(file)
+        .env("HOME", out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("LibreOffice (installed by .ci/setup)");
+    assert!(status.success(), "{}", file.display());
+    let pdf = out.join(file.with_extension("pdf").file_name().unwrap());
+    std::fs::read(&pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()))
+}
+
+#[test]
+fn word_calc_and_writer_copies_are_masked_in_place_and_open_in_libreoffice() {
+    let dir = tempfile::tempdir().unwrap();
+    let extras = Extras {
+        footer: Some("承辦人電話 02-2345-6789"),
+        comment: Some("陳情人身分證 A123456789"),
+        ..Extras::default()
+    };
+    for (name, bytes) in [
+        ("陳情.docx", formats::docx(BODY, &extras)),
+        ("陳情.odt", formats::odt(BODY, &extras)),
+        ("名冊.xlsx", formats::xlsx(BODY, &Extras::default())),
+    ] {
+        let input = dir.path().join(name);
+        std::fs::write(&input, &bytes).unwrap();
+        let masked = dir.path().join(format!("masked-{name}"));
+        let out = baomi(&[
+            "redact",
+            input.to_str().unwrap(),
+            "-o",
+            masked.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let new = std::fs::read(&masked).unwrap();
+        // Same members in the same order; only the text parts changed.
+        let (before, after) = (members(&bytes), members(&new));
+        assert_eq!(
+            before.iter().map(|m| &m.0).collect::<Vec<_>>(),
+            after.iter().map(|m| &m.0).collect::<Vec<_>>(),
+            "{name}"
+        );
+        let changed: Vec<&str> = before
+            .iter()
+            .zip(&after)
+            .filter(|(b, a)| b.1 != a.1)
+            .map(|(b, _)| b.0.as_str())
+            .collect();
+        assert!(
+            !changed.is_empty() && changed.iter().all(|n| n.ends_with(".xml")),
+            "{name}: {changed:?}"
+        );
+        // Nothing personal left for the scanner.
+        let scan = baomi(&["scan", "--format", "json", masked.to_str().unwrap()]);
+        assert_eq!(
+            scan.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&scan.stdout)
+        );
+        // LibreOffice opens it, and what it renders is the masked text.
+        let pdf = libreoffice_pdf(&masked, dir.path());
+        let pdf_path = dir.path().join("rendered.pdf");
+        std::fs::write(&pdf_path, &pdf).unwrap();
+        let text = baomi(&["redact", pdf_path.to_str().unwrap()]);
+        let shown = String::from_utf8_lossy(&text.stdout);
+        assert!(shown.contains("A12345****"), "{name}: {shown}");
+        assert!(!shown.contains("A123456789"), "{name}: {shown}");
+        // The original as LibreOffice prints it to PDF: the PDF's text layer finds what the
+        // document shows on paper (comments are not printed).
+        let pdf = libreoffice_pdf(&input, dir.path());
+        std::fs::write(&pdf_path, &pdf).unwrap();
+        let kinds = |p: &str| {
+            let out = baomi(&["scan", "--format", "json", p]);
+            let mut k: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .filter(|v| v["origin"] != "comments")
+                .map(|v| v["kind"].to_string())
+                .collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            kinds(input.to_str().unwrap()),
+            kinds(pdf_path.to_str().unwrap()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn classified_documents_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.docx");
+    let extras = Extras {
+        header: Some("機密（限閱）"),
+        ..Extras::default()
+    };
+    std::fs::write(&input, formats::docx(BODY, &extras)).unwrap();
+    let masked = dir.path().join("b.docx");
+    let out = baomi(&[
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        masked.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a.docx > header") && err.contains("classification marking"),
+        "{err}"
+    );
+    assert!(!masked.exists());
+}
+
+#[test]
+fn pdf_becomes_a_masked_text_rendition_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("a.pdf");
+    std::fs::write(&input, formats::pdf(BODY)).unwrap();
+    let out = baomi(&["redact", input.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("=== page 1 ===") && text.contains("A12345****"),
+        "{text}"
+    );
+    assert!(!text.contains("A123456789"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("masked text rendition"));
+}
