@@ -179,3 +179,68 @@ fn pdf_becomes_a_masked_text_rendition_and_says_so() {
     assert!(!text.contains("A123456789"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("masked text rendition"));
 }
+
+#[test]
+fn mail_copies_mask_headers_bodies_attachments_and_attached_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let docx = formats::docx(BODY, &Extras::default());
+    let inner = formats::eml("轉寄：檢舉人身分證 B234567890，電話 02-2345-6789", &[]);
+    let mail = formats::eml(
+        BODY,
+        &[
+            ("陳情.docx", &docx),
+            ("轉寄.eml", &inner),
+            ("說明.txt", "無個資".as_bytes()),
+        ],
+    );
+    let input = dir.path().join("m.eml");
+    std::fs::write(&input, &mail).unwrap();
+    let masked = dir.path().join("masked.eml");
+    let out = baomi(&[
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        masked.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Read back by the scanner: every part is there, nothing personal is left.
+    let scan = baomi(&["scan", "--format", "json", masked.to_str().unwrap()]);
+    assert_eq!(
+        scan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&scan.stdout)
+    );
+    let original: Vec<String> = String::from_utf8_lossy(
+        &baomi(&["scan", "--format", "json", input.to_str().unwrap()]).stdout,
+    )
+    .lines()
+    .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["origin"].to_string())
+    .collect();
+    for o in [
+        "\"body\"",
+        "\"陳情.docx > body\"",
+        "\"轉寄.eml > body\"",
+        "\"mail headers\"",
+    ] {
+        assert!(
+            original.iter().any(|x| x == o),
+            "the original has findings in {o}: {original:?}"
+        );
+    }
+    // The untouched attachment is byte for byte the same; the Word attachment still opens.
+    let new = std::fs::read(&masked).unwrap();
+    let text = String::from_utf8_lossy(&new);
+    use base64::Engine as _;
+    let kept = base64::engine::general_purpose::STANDARD.encode("無個資".as_bytes());
+    assert!(text.contains(&kept), "說明.txt kept as it was");
+    let redacted = baomi(&["redact", masked.to_str().unwrap()]);
+    assert!(
+        redacted.status.success(),
+        "a masked copy masks again without change"
+    );
+}

@@ -5,6 +5,7 @@
 //! The caller decides what to change: it gets the running text of each part (the same text the
 //! extractor reports) and returns [`Replacement`]s on it.
 
+mod mail;
 mod text_nodes;
 
 pub use text_nodes::Replacement;
@@ -29,8 +30,8 @@ pub struct Rewritten {
 /// The edit callback: running text of one part (named by its origin) in, changes out.
 pub type Edit<'a> = dyn FnMut(&Origin, &str) -> Vec<Replacement> + 'a;
 
-/// Rewrites a Word, Excel, PowerPoint or OpenDocument file with `edit`'s replacements. Other
-/// formats, encrypted or damaged files are refused with the reason.
+/// Rewrites a Word, Excel, PowerPoint, OpenDocument or e-mail file with `edit`'s replacements.
+/// Other formats, encrypted or damaged files are refused with the reason.
 pub fn rewrite(
     bytes: &[u8],
     name: Option<&str>,
@@ -44,6 +45,7 @@ pub fn rewrite(
     }
     match detect(bytes, name) {
         Format::Zip => package(bytes, limits, edit),
+        Format::Eml => mail::mail(bytes, limits, edit, &Origin::default()),
         f => Err(Skip::Unsupported(match f {
             Format::Pdf => "PDF (write a masked text rendition instead)",
             f if f.is_image() => "an image (write a masked text rendition instead)",
@@ -179,4 +181,24 @@ fn package(bytes: &[u8], limits: &Limits, edit: &mut Edit<'_>) -> Result<Rewritt
         format,
         replaced,
     })
+}
+
+/// `text` with the replacements applied (sorted, non-overlapping ones; others are skipped).
+pub(crate) fn apply_plain(text: &str, reps: &[Replacement]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for r in reps {
+        if r.start < pos
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        out.push_str(&text[pos..r.start]);
+        out.push_str(&r.with);
+        pos = r.end;
+    }
+    out.push_str(&text[pos..]);
+    out
 }
