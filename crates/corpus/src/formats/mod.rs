@@ -33,7 +33,7 @@ pub struct Extras<'a> {
 
 /// Formats [`render`] writes.
 pub const FORMATS: &[&str] = &[
-    "docx", "xlsx", "pptx", "odt", "ods", "odp", "eml", "html", "zip",
+    "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "eml", "html", "zip",
 ];
 
 /// Writes `text` as a document of format `name` (one of [`FORMATS`]).
