@@ -244,3 +244,51 @@ fn mail_copies_mask_headers_bodies_attachments_and_attached_messages() {
         "a masked copy masks again without change"
     );
 }
+
+/// Word 97–2003: LibreOffice saves our document as `.doc`; the extractor reads the same text.
+#[test]
+fn legacy_word_documents_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let extras = Extras {
+        header: Some("機密（限閱）"),
+        ..Extras::default()
+    };
+    let docx = dir.path().join("舊檔.docx");
+    std::fs::write(&docx, formats::docx(BODY, &extras)).unwrap();
+    let status = Command::new("soffice")
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "doc",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&docx)
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("LibreOffice (installed by .ci/setup)");
+    assert!(status.success());
+    let doc = dir.path().join("舊檔.doc");
+    let summary = |p: &Path| {
+        let out = baomi(&["scan", "--format", "json", p.to_str().unwrap()]);
+        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!("{} {}", v["origin"], v["kind"])
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (summary(&docx), summary(&doc));
+    assert!(
+        a.iter()
+            .any(|l| l.contains("header") && l.contains("classification")),
+        "{a:?}"
+    );
+    assert_eq!(a, b, "the .doc says what the .docx says, part by part");
+}

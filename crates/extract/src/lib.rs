@@ -20,6 +20,7 @@ mod limits;
 mod mail;
 mod ocr;
 mod odf;
+mod ole;
 mod ooxml;
 mod ooxml_sheet;
 mod origin;

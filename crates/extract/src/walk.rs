@@ -82,12 +82,7 @@ impl<'e> Walk<'e> {
                 format
             }
             Format::Ole2 => {
-                self.skip(
-                    origin,
-                    Skip::Unsupported(
-                        "legacy Office .doc/.xls/.ppt (OLE2) or an encrypted Office file",
-                    ),
-                );
+                crate::ole::extract(self, bytes, origin);
                 format
             }
             Format::SevenZip => {

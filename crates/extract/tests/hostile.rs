@@ -222,7 +222,7 @@ fn garbage_and_unknown_formats_are_reported() {
     let g = extract(b"\x00\x01\x02\x03\xFF\xFE\x00\x00garbage\x00", "x.bin");
     assert!(matches!(g.skips.as_slice(), [(_, Skip::Unsupported(_))]));
     let g = extract(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest", "old.doc");
-    assert!(matches!(g.skips.as_slice(), [(_, Skip::Unsupported(m))] if m.contains("OLE2")));
+    assert!(matches!(g.skips.as_slice(), [(_, Skip::Corrupt(m))] if m.contains("OLE2")));
     let g = extract(b"PK\x03\x04not really", "x.zip");
     assert!(matches!(g.skips.as_slice(), [(_, Skip::Corrupt(_))]));
     let limits = Limits {

@@ -24,9 +24,15 @@ fn arg(args: &[String], name: &str) -> Option<String> {
         .cloned()
 }
 
+/// Values compared as a reader reads them: without spaces, full-width forms as ASCII (OCR
+/// gives `O255724186` for `Ｏ２５５７２４１８６`, `密等:` for `密等：`).
 fn norm(v: &str) -> String {
     v.chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{3000}')
+        .map(|c| match c as u32 {
+            0xFF01..=0xFF5E => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
         .collect()
 }
 
