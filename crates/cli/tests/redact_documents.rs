@@ -291,4 +291,51 @@ fn legacy_word_documents_are_read() {
         "{a:?}"
     );
     assert_eq!(a, b, "the .doc says what the .docx says, part by part");
+
+    // Excel 97-2003, big enough that the shared strings run on across CONTINUE records.
+    let text: String = baomi_corpus::generate(3, 150)
+        .into_iter()
+        .map(|d| d.text)
+        .collect();
+    let xlsx = dir.path().join("名冊.xlsx");
+    std::fs::write(&xlsx, formats::xlsx(&text, &Extras::default())).unwrap();
+    let status = Command::new("soffice")
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xls",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&xlsx)
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let xls = dir.path().join("名冊.xls");
+    assert!(
+        std::fs::metadata(&xls).unwrap().len() > 64 << 10,
+        "large enough to need CONTINUE records"
+    );
+    let cells = |p: &Path| {
+        let out = baomi(&["scan", "--format", "json", p.to_str().unwrap()]);
+        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!(
+                    "{} {} {} {}",
+                    v["origin"], v["cell"], v["kind"], v["masked"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (cells(&xlsx), cells(&xls));
+    assert!(a.len() > 300, "{}", a.len());
+    assert_eq!(a, b, "the .xls says what the .xlsx says, cell by cell");
 }

@@ -21,6 +21,7 @@ mod mail;
 mod ocr;
 mod odf;
 mod ole;
+mod ole_xls;
 mod ooxml;
 mod ooxml_sheet;
 mod origin;

@@ -2,7 +2,8 @@
 //! the `WordDocument` stream as pieces listed in the piece table (MS-DOC §2.4.1), each either
 //! UTF-16LE or "compressed" 8-bit; the parts (body, footnotes, headers, comments, endnotes, text
 //! boxes) follow each other and are reported apart. Field instructions are left out, their
-//! results kept. Encrypted files, encrypted OOXML (also OLE2), `.xls` and `.ppt` are reported.
+//! results kept. Excel 97–2003 `.xls` goes to `ole_xls`. Encrypted files, encrypted OOXML (also
+//! OLE2) and `.ppt` are reported.
 
 use crate::walk::Walk;
 use crate::{Origin, Part, Section, Skip};
@@ -15,9 +16,25 @@ pub(crate) fn extract(w: &mut Walk<'_>, bytes: &[u8], origin: &Origin) {
     if cf.exists("EncryptedPackage") {
         return w.skip(origin, Skip::Encrypted);
     }
+    if cf.exists("Workbook") && !cf.exists("WordDocument") {
+        let limit = w.budget.bytes_left;
+        let mut book = vec![];
+        let read = cf
+            .open_stream("Workbook")
+            .and_then(|mut s| s.by_ref().take(limit + 1).read_to_end(&mut book));
+        if let Err(e) = read {
+            return w.skip(origin, Skip::Corrupt(format!("Workbook: {e}")));
+        }
+        if book.len() as u64 > limit {
+            let limit = w.budget.limits.max_total;
+            return w.skip(origin, Skip::TooLarge { limit });
+        }
+        w.budget.bytes_left -= book.len() as u64;
+        return crate::ole_xls::extract(w, &book, origin);
+    }
     if !cf.exists("WordDocument") {
-        let what = if cf.exists("Workbook") || cf.exists("Book") {
-            "legacy Excel .xls"
+        let what = if cf.exists("Book") {
+            "Excel 5.0/95 .xls (BIFF5)"
         } else if cf.exists("PowerPoint Document") {
             "legacy PowerPoint .ppt"
         } else {

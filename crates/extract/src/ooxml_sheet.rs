@@ -196,7 +196,7 @@ pub(crate) fn column_name(mut col: u32) -> String {
 }
 
 /// Header/footer text has codes: `&L`/`&C`/`&R` sections, `&P` page, `&"font,style"`, `&12`.
-fn strip_hf_codes(t: &str) -> String {
+pub(crate) fn strip_hf_codes(t: &str) -> String {
     let mut out = String::with_capacity(t.len());
     let mut chars = t.chars().peekable();
     while let Some(c) = chars.next() {
