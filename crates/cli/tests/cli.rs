@@ -1,31 +1,12 @@
 //! Integration tests: run the real `baomi` binary on files we write.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn baomi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run baomi")
-}
+use common::{baomi, json_lines, write};
 
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
+use std::process::{Command, Stdio};
 
 const LETTER: &str = "主旨：陳情人王小明（身分證A123456789）陳情案。\n電話0912-345-678，住臺北市中正區重慶南路一段122號。\n";
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.display().to_string()
-}
 
 #[test]
 fn json_contract_and_exit_codes() {

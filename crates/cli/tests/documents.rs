@@ -2,31 +2,12 @@
 //! they are inside the file, hostile files are reported as not inspected, photographed pages are
 //! read by the real Tesseract (installed by `.ci/setup`).
 
+mod common;
+
+use common::{baomi, json_lines, write};
+
 use baomi_corpus::formats::{self, Extras};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn baomi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run baomi")
-}
-
-fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8(out.stdout.clone())
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.display().to_string()
-}
+use std::process::Command;
 
 const BODY: &str = "陳情書\n陳情人：林小美\n身分證統一編號：A123456789\n";
 

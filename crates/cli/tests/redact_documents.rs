@@ -2,18 +2,14 @@
 //! the package, open in the real LibreOffice (installed by `.ci/setup`), and show no personal
 //! data; classified documents are refused; PDF becomes a masked text rendition.
 
+mod common;
+
+use common::baomi;
+
 use baomi_corpus::formats::{self, Extras};
 use std::io::Read;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn baomi(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baomi"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run baomi")
-}
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 fn members(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
@@ -29,16 +25,29 @@ fn members(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 const BODY: &str = "陳情書\n陳情人：林小美\n身分證統一編號：A123456789\n聯絡電話：0912-345-678\n住址：臺北市中正區重慶南路一段122號\n";
 
-/// Converts with LibreOffice and returns the PDF's bytes.
-fn libreoffice_pdf(file: &Path, out: &Path) -> Vec<u8> {
+/// Writes `bytes` as `dir/name` and masks it into `dir/masked-name`, which must succeed.
+fn redact(dir: &Path, name: &str, bytes: &[u8]) -> (PathBuf, PathBuf) {
+    let input = dir.join(name);
+    std::fs::write(&input, bytes).unwrap();
+    let masked = dir.join(format!("masked-{name}"));
+    let out = baomi(&[
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        masked.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (input, masked)
+}
+
+/// Converts `file` with LibreOffice into format `to`, in `out`; returns the new file.
+fn soffice(file: &Path, out: &Path, to: &str) -> PathBuf {
     let status = Command::new("soffice")
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-        ])
+        .args(["--headless", "--norestore", "--convert-to", to, "--outdir"])
         .arg(out)
         .arg(file)
         .env("HOME", out)
@@ -47,8 +56,27 @@ fn libreoffice_pdf(file: &Path, out: &Path) -> Vec<u8> {
         .status()
         .expect("LibreOffice (installed by .ci/setup)");
     assert!(status.success(), "{}", file.display());
-    let pdf = out.join(file.with_extension("pdf").file_name().unwrap());
-    std::fs::read(&pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()))
+    out.join(file.with_extension(to).file_name().unwrap())
+}
+
+/// `baomi scan` findings of `p` as the given JSON fields, sorted; comments left out (they are
+/// not printed, so a PDF printed from the document does not have them).
+fn findings(p: &Path, fields: &[&str]) -> Vec<String> {
+    let out = baomi(&["scan", "--format", "json", p.to_str().unwrap()]);
+    let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["origin"] != "comments")
+        .map(|v| {
+            fields
+                .iter()
+                .map(|f| v[*f].to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 #[test]
@@ -64,20 +92,7 @@ fn word_calc_and_writer_copies_are_masked_in_place_and_open_in_libreoffice() {
         ("陳情.odt", formats::odt(BODY, &extras)),
         ("名冊.xlsx", formats::xlsx(BODY, &Extras::default())),
     ] {
-        let input = dir.path().join(name);
-        std::fs::write(&input, &bytes).unwrap();
-        let masked = dir.path().join(format!("masked-{name}"));
-        let out = baomi(&[
-            "redact",
-            input.to_str().unwrap(),
-            "-o",
-            masked.to_str().unwrap(),
-        ]);
-        assert!(
-            out.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (input, masked) = redact(dir.path(), name, &bytes);
         let new = std::fs::read(&masked).unwrap();
         // Same members in the same order; only the text parts changed.
         let (before, after) = (members(&bytes), members(&new));
@@ -105,31 +120,17 @@ fn word_calc_and_writer_copies_are_masked_in_place_and_open_in_libreoffice() {
             String::from_utf8_lossy(&scan.stdout)
         );
         // LibreOffice opens it, and what it renders is the masked text.
-        let pdf = libreoffice_pdf(&masked, dir.path());
-        let pdf_path = dir.path().join("rendered.pdf");
-        std::fs::write(&pdf_path, &pdf).unwrap();
-        let text = baomi(&["redact", pdf_path.to_str().unwrap()]);
+        let pdf = soffice(&masked, dir.path(), "pdf");
+        let text = baomi(&["redact", pdf.to_str().unwrap()]);
         let shown = String::from_utf8_lossy(&text.stdout);
         assert!(shown.contains("A12345****"), "{name}: {shown}");
         assert!(!shown.contains("A123456789"), "{name}: {shown}");
         // The original as LibreOffice prints it to PDF: the PDF's text layer finds what the
-        // document shows on paper (comments are not printed).
-        let pdf = libreoffice_pdf(&input, dir.path());
-        std::fs::write(&pdf_path, &pdf).unwrap();
-        let kinds = |p: &str| {
-            let out = baomi(&["scan", "--format", "json", p]);
-            let mut k: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-                .filter(|v| v["origin"] != "comments")
-                .map(|v| v["kind"].to_string())
-                .collect();
-            k.sort();
-            k
-        };
+        // document shows on paper.
+        let pdf = soffice(&input, dir.path(), "pdf");
         assert_eq!(
-            kinds(input.to_str().unwrap()),
-            kinds(pdf_path.to_str().unwrap()),
+            findings(&input, &["kind"]),
+            findings(&pdf, &["kind"]),
             "{name}"
         );
     }
@@ -193,20 +194,7 @@ fn mail_copies_mask_headers_bodies_attachments_and_attached_messages() {
             ("說明.txt", "無個資".as_bytes()),
         ],
     );
-    let input = dir.path().join("m.eml");
-    std::fs::write(&input, &mail).unwrap();
-    let masked = dir.path().join("masked.eml");
-    let out = baomi(&[
-        "redact",
-        input.to_str().unwrap(),
-        "-o",
-        masked.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (input, masked) = redact(dir.path(), "m.eml", &mail);
     // Read back by the scanner: every part is there, nothing personal is left.
     let scan = baomi(&["scan", "--format", "json", masked.to_str().unwrap()]);
     assert_eq!(
@@ -255,36 +243,11 @@ fn legacy_word_documents_are_read() {
     };
     let docx = dir.path().join("舊檔.docx");
     std::fs::write(&docx, formats::docx(BODY, &extras)).unwrap();
-    let status = Command::new("soffice")
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "doc",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&docx)
-        .env("HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("LibreOffice (installed by .ci/setup)");
-    assert!(status.success());
-    let doc = dir.path().join("舊檔.doc");
-    let summary = |p: &Path| {
-        let out = baomi(&["scan", "--format", "json", p.to_str().unwrap()]);
-        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                format!("{} {}", v["origin"], v["kind"])
-            })
-            .collect();
-        v.sort();
-        v
-    };
-    let (a, b) = (summary(&docx), summary(&doc));
+    let doc = soffice(&docx, dir.path(), "doc");
+    let (a, b) = (
+        findings(&docx, &["origin", "kind"]),
+        findings(&doc, &["origin", "kind"]),
+    );
     assert!(
         a.iter()
             .any(|l| l.contains("header") && l.contains("classification")),
@@ -299,42 +262,12 @@ fn legacy_word_documents_are_read() {
         .collect();
     let xlsx = dir.path().join("名冊.xlsx");
     std::fs::write(&xlsx, formats::xlsx(&text, &Extras::default())).unwrap();
-    let status = Command::new("soffice")
-        .args([
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "xls",
-            "--outdir",
-        ])
-        .arg(dir.path())
-        .arg(&xlsx)
-        .env("HOME", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let xls = dir.path().join("名冊.xls");
+    let xls = soffice(&xlsx, dir.path(), "xls");
     assert!(
         std::fs::metadata(&xls).unwrap().len() > 64 << 10,
         "large enough to need CONTINUE records"
     );
-    let cells = |p: &Path| {
-        let out = baomi(&["scan", "--format", "json", p.to_str().unwrap()]);
-        let mut v: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                format!(
-                    "{} {} {} {}",
-                    v["origin"], v["cell"], v["kind"], v["masked"]
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
+    let cells = |p: &Path| findings(p, &["origin", "cell", "kind", "masked"]);
     let (a, b) = (cells(&xlsx), cells(&xls));
     assert!(a.len() > 300, "{}", a.len());
     assert_eq!(a, b, "the .xls says what the .xlsx says, cell by cell");

@@ -215,13 +215,7 @@ fn properties(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) {
 
 /// Pictures inside the package, read by OCR.
 pub(crate) fn images(w: &mut Walk<'_>, pkg: &mut Package<'_>, prefix: &str, origin: &Origin) {
-    let names: Vec<String> = pkg
-        .names()
-        .iter()
-        .filter(|n| n.starts_with(prefix) && !n.ends_with('/'))
-        .cloned()
-        .collect();
-    for name in names {
+    for name in pkg.files_under(prefix) {
         let here = origin.with(Part::Image(name.clone()));
         if let Some(data) = pkg.read_name(w, &name, &here) {
             let f = crate::detect(&data, Some(&name));
@@ -236,13 +230,7 @@ pub(crate) fn images(w: &mut Walk<'_>, pkg: &mut Package<'_>, prefix: &str, orig
 
 /// Documents embedded in the package (an Excel table in a Word file), read as files of their own.
 pub(crate) fn embedded(w: &mut Walk<'_>, pkg: &mut Package<'_>, prefix: &str, origin: &Origin) {
-    let names: Vec<String> = pkg
-        .names()
-        .iter()
-        .filter(|n| n.starts_with(prefix) && !n.ends_with('/'))
-        .cloned()
-        .collect();
-    for name in names {
+    for name in pkg.files_under(prefix) {
         if !crate::zipped::take_member(w, origin) {
             return;
         }

@@ -91,6 +91,15 @@ impl<'b> Package<'b> {
         Ok(out)
     }
 
+    /// Names of the files (not folders) under `prefix`.
+    pub(crate) fn files_under(&self, prefix: &str) -> Vec<String> {
+        self.names
+            .iter()
+            .filter(|n| n.starts_with(prefix) && !n.ends_with('/'))
+            .cloned()
+            .collect()
+    }
+
     /// Whether member `i` is a directory entry.
     fn is_dir(&self, i: usize) -> bool {
         self.names[i].ends_with('/')

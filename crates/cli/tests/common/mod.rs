@@ -1,8 +1,9 @@
-//! Shared by the integration tests that start the real `baomi serve`.
+//! Shared by the integration tests: running the real `baomi`, reading its JSON lines, starting
+//! `baomi serve`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A free loopback port.
@@ -82,4 +83,29 @@ pub fn baomi_ok(args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).unwrap()
+}
+
+/// Runs `baomi ARGS` with no stdin.
+pub fn baomi(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baomi"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run baomi")
+}
+
+/// The JSON lines `baomi` printed.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// Writes `bytes` to `dir/name`; returns the path as a string.
+pub fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
 }
