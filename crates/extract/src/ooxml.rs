@@ -4,7 +4,7 @@
 //! (OCR) and embedded documents (recursively).
 
 use crate::walk::Walk;
-use crate::xml::{Node, attr, walk};
+use crate::xml::{Node, attr, prefixed_attr, walk};
 use crate::zipped::Package;
 use crate::{Format, Origin, Part, Section};
 
@@ -43,20 +43,13 @@ fn docx(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) {
 }
 
 fn pptx(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) {
-    let mut slides: Vec<(u32, String)> = pkg
-        .names()
-        .iter()
-        .filter_map(|n| {
-            let r = n.strip_prefix("ppt/slides/slide")?.strip_suffix(".xml")?;
-            Some((r.parse().ok()?, n.clone()))
-        })
-        .collect();
-    slides.sort();
-    for (n, name) in &slides {
-        let here = origin.with(Part::Slide(*n));
+    let slides = slide_order(w, pkg, origin);
+    for (i, name) in slides.iter().enumerate() {
+        let here = origin.with(Part::Slide(i as u32 + 1));
         flow_part(w, pkg, name, &here);
         // Notes belong to the slide that links them.
-        let rels = format!("ppt/slides/_rels/slide{n}.xml.rels");
+        let file = name.rsplit('/').next().unwrap_or_default();
+        let rels = format!("ppt/slides/_rels/{file}.rels");
         for target in relationships(w, pkg, &rels, origin) {
             if let Some(file) = target.1.rsplit('/').next()
                 && target.1.contains("notesSlides/")
@@ -82,6 +75,36 @@ fn pptx(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) {
     for (section, name) in rest {
         flow_part(w, pkg, &name, &origin.with(Part::Section(section)));
     }
+}
+
+/// Slide parts in the order the presentation lists them (`sldIdLst`); the file numbers need not
+/// follow it after slides are moved. Slides not in the list follow, by number.
+fn slide_order(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) -> Vec<String> {
+    let rels = relationships(w, pkg, "ppt/_rels/presentation.xml.rels", origin);
+    let mut listed = vec![];
+    if let Some(xml) = pkg.read_name(w, "ppt/presentation.xml", origin) {
+        walk(&xml, w.budget.limits.max_xml_depth, |n| {
+            if let Node::Open(b"sldId", e) = n
+                && let Some(id) = prefixed_attr(e, b"id")
+                && let Some((_, t)) = rels.iter().find(|(rid, _)| *rid == id)
+            {
+                listed.push(format!("ppt/{}", t.trim_start_matches("/ppt/")));
+            }
+        });
+    }
+    let mut rest: Vec<(u32, String)> = pkg
+        .names()
+        .iter()
+        .filter(|n| !listed.contains(n))
+        .filter_map(|n| {
+            let r = n.strip_prefix("ppt/slides/slide")?.strip_suffix(".xml")?;
+            Some((r.parse().ok()?, n.clone()))
+        })
+        .collect();
+    rest.sort();
+    listed.retain(|n| pkg.names().contains(n));
+    listed.extend(rest.into_iter().map(|(_, n)| n));
+    listed
 }
 
 /// `header3.xml` for `header`.

@@ -92,6 +92,14 @@ fn as_str(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// The value of a prefixed attribute with local name `name` (`r:id`, next to a plain `id`).
+pub(crate) fn prefixed_attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.prefix().is_some() && a.key.local_name().as_ref().as_bytes() == name)
+        .map(|a| a.value.clone().into_owned())
+}
+
 /// The unescaped value of attribute `name` (local name) of `e`.
 pub(crate) fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
     e.attributes()

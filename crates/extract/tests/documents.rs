@@ -105,6 +105,22 @@ fn presentations_go_slide_by_slide_with_notes() {
 }
 
 #[test]
+fn slides_are_numbered_as_the_presentation_lists_them() {
+    let long: String = (1..=20).map(|i| format!("第{i}行\n")).collect();
+    let pptx = formats::pptx(&long, &Extras::default());
+    let pres = std::str::from_utf8(&common::member(&pptx, "ppt/presentation.xml"))
+        .unwrap()
+        .replace(
+            r#"<p:sldId id="256" r:id="rId1"/><p:sldId id="257" r:id="rId2"/>"#,
+            r#"<p:sldId id="257" r:id="rId2"/><p:sldId id="256" r:id="rId1"/>"#,
+        );
+    let moved = common::replace_member(&pptx, "ppt/presentation.xml", pres.as_bytes());
+    let g = extract(&moved, "moved.pptx");
+    assert!(g.at("slide 1").contains("第20行"), "{:?}", g.texts);
+    assert!(g.at("slide 2").contains("第1行"), "{:?}", g.texts);
+}
+
+#[test]
 fn mail_headers_bodies_and_attachments_recursively() {
     let docx = formats::docx(BODY, &EXTRAS);
     let inner = formats::eml("轉寄：身分證 B234567890", &[]);

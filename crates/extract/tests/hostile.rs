@@ -5,7 +5,7 @@ mod common;
 
 use baomi_corpus::formats::{self, Extras, zip_of};
 use baomi_extract::{Limits, Ocr, Skip};
-use common::{extract, extract_with};
+use common::{extract, extract_with, replace_member};
 use std::time::{Duration, Instant};
 
 fn deflated(name: &str, data: &[u8]) -> Vec<u8> {
@@ -240,24 +240,6 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
     v.extend_from_slice(&h.to_be_bytes());
     v.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
     v
-}
-
-/// The package with one member's bytes replaced.
-fn replace_member(pkg: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkg)).unwrap();
-    let mut members: Vec<(String, Vec<u8>)> = vec![];
-    for i in 0..zip.len() {
-        let mut f = zip.by_index(i).unwrap();
-        let mut buf = vec![];
-        std::io::Read::read_to_end(&mut f, &mut buf).unwrap();
-        let n = String::from_utf8_lossy(f.name_raw()).into_owned();
-        members.push((n.clone(), if n == name { data.to_vec() } else { buf }));
-    }
-    let refs: Vec<(&str, &[u8])> = members
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_slice()))
-        .collect();
-    zip_of(&refs)
 }
 
 #[test]

@@ -53,3 +53,30 @@ pub fn extract_with(bytes: &[u8], name: &str, limits: Limits, ocr: Ocr) -> Got {
 pub fn extract(bytes: &[u8], name: &str) -> Got {
     extract_with(bytes, name, Limits::default(), Ocr::disabled())
 }
+
+/// The package with one member's bytes replaced.
+pub fn replace_member(pkg: &[u8], name: &str, data: &[u8]) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkg)).unwrap();
+    let mut members: Vec<(String, Vec<u8>)> = vec![];
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut buf = vec![];
+        std::io::Read::read_to_end(&mut f, &mut buf).unwrap();
+        let n = String::from_utf8_lossy(f.name_raw()).into_owned();
+        members.push((n.clone(), if n == name { data.to_vec() } else { buf }));
+    }
+    let refs: Vec<(&str, &[u8])> = members
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    baomi_corpus::formats::zip_of(&refs)
+}
+
+/// One member's bytes.
+pub fn member(pkg: &[u8], name: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(pkg)).unwrap();
+    let mut f = zip.by_name(name).unwrap();
+    let mut buf = vec![];
+    std::io::Read::read_to_end(&mut f, &mut buf).unwrap();
+    buf
+}
