@@ -6,7 +6,7 @@
 use crate::ooxml::images;
 use crate::ooxml_sheet::column_name;
 use crate::walk::Walk;
-use crate::xml::{Node, attr, walk};
+use crate::xml::{Node, attr, attr_raw, walk};
 use crate::zipped::Package;
 use crate::{Format, Origin, Part, Section, Skip};
 
@@ -93,13 +93,13 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
                 st.row += 1;
                 st.col = 0;
                 st.col_span = 0;
-                st.row_span = attr(e, b"number-rows-repeated")
+                st.row_span = attr_raw(e, b"number-rows-repeated")
                     .and_then(|r| r.parse().ok())
                     .unwrap_or(1);
             }
             b"table-cell" | b"covered-table-cell" => {
                 st.col += st.col_span.max(1);
-                st.col_span = attr(e, b"number-columns-repeated")
+                st.col_span = attr_raw(e, b"number-columns-repeated")
                     .and_then(|r| r.parse().ok())
                     .unwrap_or(1);
                 if format == Format::Ods {
@@ -110,7 +110,7 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
             b"tab" => st.text.push('\t'),
             b"line-break" => st.text.push('\n'),
             b"s" => {
-                let c: usize = attr(e, b"c").and_then(|c| c.parse().ok()).unwrap_or(1);
+                let c: usize = attr_raw(e, b"c").and_then(|c| c.parse().ok()).unwrap_or(1);
                 st.text.extend(std::iter::repeat_n(' ', c.min(64)));
             }
             b"sequence-decls" | b"variable-decls" | b"user-field-decls" => st.muted += 1,

@@ -4,7 +4,7 @@
 
 use crate::ooxml::{flow_part, relationships};
 use crate::walk::Walk;
-use crate::xml::{Node, attr, walk};
+use crate::xml::{Node, attr, attr_raw, walk};
 use crate::zipped::Package;
 use crate::{Origin, Part, Section};
 
@@ -108,21 +108,22 @@ fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
     let mut places = vec![];
     let mut header_footer = String::new();
     let (mut row, mut col) = (0u32, 0u32);
-    let mut cell_type: Option<String> = None;
+    // Whether the cell holds an index into the shared strings.
+    let mut shared_cell = false;
     let mut value = String::new();
     let mut in_value = false;
     let mut in_hf = false;
     let mut hf_raw = String::new();
     let skips = walk(xml, max_depth, |n| match n {
         Node::Open(b"row", e) => {
-            row = attr(e, b"r")
+            row = attr_raw(e, b"r")
                 .and_then(|r| r.parse().ok())
                 .unwrap_or(row + 1);
             col = 0;
         }
         Node::Open(b"c", e) => {
-            col = attr(e, b"r").and_then(|r| column_of(&r)).unwrap_or(col + 1);
-            cell_type = attr(e, b"t");
+            col = attr_raw(e, b"r").and_then(column_of).unwrap_or(col + 1);
+            shared_cell = attr_raw(e, b"t") == Some("s");
             value.clear();
         }
         Node::Open(b"v" | b"t", _) => in_value = true,
@@ -140,14 +141,15 @@ fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
             header_footer.push('\n');
         }
         Node::Close(b"c") => {
-            let shown = match cell_type.as_deref() {
-                Some("s") => value
+            let shown = if shared_cell {
+                value
                     .trim()
                     .parse::<usize>()
                     .ok()
                     .and_then(|i| shared.get(i))
-                    .map_or("", |s| s.as_str()),
-                _ => value.as_str(),
+                    .map_or("", |s| s.as_str())
+            } else {
+                value.as_str()
             };
             if !shown.is_empty() {
                 places.push((text.len(), format!("{}{row}", column_name(col))));

@@ -252,6 +252,14 @@ pub(crate) fn attr(e: &Tag<'_>, name: &[u8]) -> Option<String> {
         .map(|(_, v)| unescape(v).0.into_owned())
 }
 
+/// The raw value of attribute `name` (local name), for values that never hold references
+/// (cell addresses, counts, types): no allocation on the hot path.
+pub(crate) fn attr_raw<'x>(e: &Tag<'x>, name: &[u8]) -> Option<&'x str> {
+    attributes(e)
+        .find(|(k, _)| local(k) == name)
+        .map(|(_, v)| v)
+}
+
 /// The value of a prefixed attribute with local name `name` (`r:id`, next to a plain `id`).
 pub(crate) fn prefixed_attr(e: &Tag<'_>, name: &[u8]) -> Option<String> {
     attributes(e)
