@@ -27,6 +27,7 @@ mod ooxml_sheet;
 mod origin;
 mod pdf;
 pub mod rewrite;
+mod sevenz;
 #[cfg(feature = "ocr")]
 mod stamp;
 mod walk;

@@ -86,7 +86,7 @@ impl<'e> Walk<'e> {
                 format
             }
             Format::SevenZip => {
-                self.skip(origin, Skip::Unsupported("7z archive"));
+                crate::sevenz::extract(self, bytes, origin);
                 format
             }
             Format::Rar => {

@@ -276,3 +276,31 @@ fn a_page_without_text_or_images_has_no_text_layer() {
         g.skips
     );
 }
+
+#[test]
+fn seven_zip_bombs_stop_at_the_ratio_and_damage_is_reported() {
+    // Small enough to write quickly in a debug build; the ratio is what trips.
+    let zeros = vec![0u8; 4 << 20];
+    let bomb = formats::sevenz_of(&[
+        ("ok.txt", "身分證 A123456789".as_bytes()),
+        ("zeros.bin", &zeros),
+    ]);
+    assert!(bomb.len() < 1 << 20);
+    let t = Instant::now();
+    let g = extract(&bomb, "bomb.7z");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(g.all().contains("A123456789"), "{g:?}");
+    assert!(
+        matches!(g.skips.as_slice(), [(o, Skip::Ratio { .. })] if o == "zeros.bin"),
+        "{:?}",
+        g.skips
+    );
+    let good = formats::sevenz_of(&[("a.txt", "A123456789".as_bytes())]);
+    for cut in [8, good.len() / 2, good.len() - 4] {
+        let g = extract(&good[..cut], "cut.7z");
+        assert!(
+            !g.skips.is_empty() || g.all().contains("A123456789"),
+            "cut at {cut}: {g:?}"
+        );
+    }
+}

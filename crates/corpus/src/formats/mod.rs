@@ -33,7 +33,7 @@ pub struct Extras<'a> {
 
 /// Formats [`render`] writes.
 pub const FORMATS: &[&str] = &[
-    "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "eml", "html", "zip",
+    "docx", "xlsx", "pptx", "odt", "ods", "odp", "pdf", "eml", "html", "zip", "7z",
 ];
 
 /// Writes `text` as a document of format `name` (one of [`FORMATS`]).
@@ -56,8 +56,19 @@ pub fn render(name: &str, text: &str, extras: &Extras<'_>) -> Option<Vec<u8>> {
                 ("附件.zip", &inner),
             ])
         }
+        "7z" => sevenz_of(&[("附件/會議資料.docx", &docx(text, extras))]),
         _ => return None,
     })
+}
+
+/// A 7-Zip archive (LZMA2) of these members, in order.
+pub fn sevenz_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = sevenz_rust2::ArchiveWriter::new(std::io::Cursor::new(Vec::new())).expect("7z");
+    for (name, data) in members {
+        w.push_archive_entry(sevenz_rust2::ArchiveEntry::new_file(name), Some(*data))
+            .expect("7z entry");
+    }
+    w.finish().expect("7z finish").into_inner()
 }
 
 /// A ZIP archive of these members, deflated, in order.
