@@ -9,6 +9,7 @@
 
 pub mod eval;
 pub mod formats;
+pub mod lookups;
 pub mod prose;
 mod templates;
 mod values;

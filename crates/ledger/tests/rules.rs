@@ -340,9 +340,7 @@ fn duty_and_hours() {
     // wang is not on the roster: the duty rule does not speak; his history speaks for the hour.
     let mut h = History::default();
     let mut hours = [0u32; 24];
-    for hr in 8..18 {
-        hours[hr] = 20;
-    }
+    hours[8..18].fill(20);
     for _ in 0..10 {
         h.add_day("wang", 200, &hours);
     }

@@ -159,7 +159,9 @@ pub fn volume(
     }
     // Peer group of an operator: unit and title from the org chart.
     let group = |op: &str| r.staff.get(op).map(|s| (s.unit.as_str(), s.title.as_str()));
-    let mut peers: HashMap<((&str, &str), i64), Vec<(&str, u32)>> = HashMap::new();
+    // (peer group, day) -> (operator, count).
+    type PeerDays<'a> = HashMap<((&'a str, &'a str), i64), Vec<(&'a str, u32)>>;
+    let mut peers: PeerDays = HashMap::new();
     for ((op, day), v) in &days {
         if let Some(g) = group(op) {
             peers
