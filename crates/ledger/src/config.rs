@@ -55,6 +55,8 @@ rule_default!(s60, 60);
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rules {
+    /// The operator is not in the org chart (a shared or borrowed account).
+    pub operator_unknown: Rule,
     /// No reason code.
     pub reason_missing: Rule,
     /// Reason code unknown, not for this system, or not for this operator's role.
@@ -110,6 +112,7 @@ pub struct Rules {
 impl Default for Rules {
     fn default() -> Rules {
         Rules {
+            operator_unknown: s50(),
             reason_missing: s40(),
             reason_invalid: s40(),
             case_missing: s40(),

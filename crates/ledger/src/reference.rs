@@ -45,8 +45,10 @@ pub struct Reference {
     pub staff: HashMap<String, Staff>,
     /// Duty shifts by operator, sorted by start.
     pub duty: HashMap<String, Vec<Shift>>,
-    /// Cases by normalised number.
+    /// Cases by normalised number (the server loads only those the evaluated look-ups name).
     pub cases: HashMap<String, Case>,
+    /// The agency keeps a case registry here: unknown numbers are then an anomaly.
+    pub case_registry: bool,
     /// Protected persons and their category; `None` while the agency has not configured it.
     pub protected: Option<HashMap<SubjectKey, String>>,
 }
@@ -68,6 +70,7 @@ impl Reference {
         opened: i64,
         closed: Option<i64>,
     ) {
+        self.case_registry = true;
         let c = self
             .cases
             .entry(crate::lookup::normalise_case(case_no))

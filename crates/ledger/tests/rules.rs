@@ -268,6 +268,7 @@ fn cases() {
     );
     let mut no_registry = agency();
     no_registry.cases.clear();
+    no_registry.case_registry = false;
     let got = rules_of(
         &[lk(
             "5",
@@ -285,6 +286,14 @@ fn cases() {
         got,
         vec![Vec::<&str>::new()],
         "without a registry a number is taken at its word"
+    );
+}
+
+#[test]
+fn an_operator_the_org_chart_does_not_know() {
+    assert_eq!(
+        one(lk("1", "2026-11-02 10:00", "guest01", "C123456789", "民眾臨櫃申辦", "")),
+        ["operator_unknown"]
     );
 }
 

@@ -20,6 +20,14 @@ pub fn check(
     let rules = &cfg.rules;
     let off = cfg.offset();
     let reason = cfg.reason(&l.reason_code);
+    if rules.operator_unknown.enabled && !r.staff.is_empty() && !r.staff.contains_key(&l.operator) {
+        hits.add(
+            i,
+            "operator_unknown",
+            rules.operator_unknown.score,
+            format!("查詢者「{}」不在員工名冊（帳號外借或系統帳號？）", l.operator),
+        );
+    }
     if l.reason_code.is_empty() {
         if rules.reason_missing.enabled {
             hits.add(
@@ -72,7 +80,7 @@ pub fn check(
                 format!("事由「{}」須填案號，本筆未填", l.reason_code),
             );
         }
-    } else if r.cases.is_empty() {
+    } else if !r.case_registry {
         // No registry loaded: a case number is taken at its word.
         case_ok = true;
     } else {

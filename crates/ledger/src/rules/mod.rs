@@ -24,6 +24,7 @@ use std::collections::HashMap;
 
 /// Every rule's stable name, in the order explanations list them.
 pub const RULES: &[&str] = &[
+    "operator_unknown",
     "reason_missing",
     "reason_invalid",
     "case_missing",
@@ -43,6 +44,7 @@ pub const RULES: &[&str] = &[
 /// zh-TW name of a rule (for reports and settings pages).
 pub fn rule_zh(rule: &str) -> &'static str {
     match rule {
+        "operator_unknown" => "查詢者不在員工名冊",
         "reason_missing" => "未填查詢事由",
         "reason_invalid" => "查詢事由不符",
         "case_missing" => "未填案號",
