@@ -6,6 +6,7 @@
 mod admin;
 mod document;
 mod log;
+mod lookups;
 mod output;
 mod redact;
 mod redact_doc;
@@ -41,6 +42,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Administer the server's data folder: accounts, org chart import, backup, log key.
     Admin(admin::AdminArgs),
+    /// The look-up ledger: import look-ups and reference files, judge days, print flags, draw
+    /// the monthly spot-check sample.
+    Lookups(lookups::LookupsArgs),
 }
 
 fn init_tracing() {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Redact(a) => redact::run(a),
         Command::Log(a) => log::run(a),
         Command::Admin(a) => admin::run(a),
+        Command::Lookups(a) => lookups::run(a),
         Command::Serve(a) => {
             init_tracing();
             serve::run(a)

@@ -292,7 +292,14 @@ fn cases() {
 #[test]
 fn an_operator_the_org_chart_does_not_know() {
     assert_eq!(
-        one(lk("1", "2026-11-02 10:00", "guest01", "C123456789", "民眾臨櫃申辦", "")),
+        one(lk(
+            "1",
+            "2026-11-02 10:00",
+            "guest01",
+            "C123456789",
+            "民眾臨櫃申辦",
+            ""
+        )),
         ["operator_unknown"]
     );
 }

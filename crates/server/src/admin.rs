@@ -24,6 +24,8 @@ pub struct Admin {
     pub log_paths: LogPaths,
     /// Whether this process holds the log (false: the server does).
     pub holds_log: bool,
+    /// The look-up ledger.
+    pub ledger: crate::ledger::Ledger,
     /// Who acts (None: the command line).
     pub actor: Option<i64>,
     /// From where.
@@ -55,11 +57,16 @@ impl Admin {
         };
         let audit = Audit::new(db.clone(), log);
         audit.recover(&log_paths.public).await?;
+        let sealer =
+            crate::seal::Sealer::load_or_create(&cfg.data_dir.join("keys").join("seal.key"))?;
+        let ledger = crate::ledger::Ledger::open(&cfg.data_dir, db.clone(), audit.clone(), sealer)?;
+        ledger.recover(&log_paths.public).await?;
         Ok(Admin {
             db,
             audit,
             log_paths,
             holds_log,
+            ledger,
             actor: None,
             ip: String::new(),
         })
@@ -72,6 +79,7 @@ impl Admin {
             audit: st.audit.clone(),
             log_paths: LogPaths::beside(st.cfg.data_dir.join("log")),
             holds_log: true,
+            ledger: st.ledger.clone(),
             actor: Some(actor),
             ip: ip.to_string(),
         }

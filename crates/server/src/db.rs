@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_tokens",
         include_str!("../migrations/0003_api_tokens.sql"),
     ),
+    (4, "lookups", include_str!("../migrations/0004_lookups.sql")),
 ];
 
 /// Opens (creating if needed) the database file and applies pending migrations.

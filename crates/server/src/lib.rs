@@ -22,6 +22,7 @@ pub mod db;
 pub mod error;
 pub mod i18n;
 pub mod layers;
+pub mod ledger;
 pub mod logserve;
 pub mod metrics;
 pub mod orgchart;
@@ -133,6 +134,8 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         )
         .await?;
     let sealer = seal::Sealer::load_or_create(&cfg.data_dir.join("keys").join("seal.key"))?;
+    let ledger = ledger::Ledger::open(&cfg.data_dir, db.clone(), audit.clone(), sealer.clone())?;
+    ledger.recover(&paths.public).await?;
     let ttl = sessions::Ttl {
         idle: cfg.session_idle_minutes * 60,
         absolute: cfg.session_absolute_hours * 3600,
@@ -144,6 +147,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         log_public: paths.public,
         ttl,
         sealer,
+        ledger,
         metrics: Default::default(),
         signin_limit: ratelimit::Limiter::new(cfg.signin_burst, cfg.signin_per_minute),
         cfg,
@@ -159,12 +163,29 @@ pub async fn serve(st: AppState) -> Result<()> {
     // Ships audit rows written by other processes (`baomi admin`) while the server holds the log.
     let shipper = {
         let audit = st.audit.clone();
+        let ledger = st.ledger.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
             loop {
                 tick.tick().await;
                 if let Err(e) = audit.ship().await {
                     tracing::error!(error = %e, "shipping audit rows to the log");
+                }
+                if let Err(e) = ledger.ship().await {
+                    tracing::error!(error = %e, "shipping look-ups to the log");
+                }
+            }
+        })
+    };
+    // Days whose look-ups changed are judged every half minute, oldest first.
+    let judge = {
+        let ledger = st.ledger.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                if let Err(e) = ledger.evaluate_dirty().await {
+                    tracing::error!(error = %e, "judging look-up days");
                 }
             }
         })
@@ -187,6 +208,7 @@ pub async fn serve(st: AppState) -> Result<()> {
         }
     };
     shipper.abort();
+    judge.abort();
     result
 }
 

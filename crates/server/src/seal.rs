@@ -16,23 +16,7 @@ pub struct Sealer {
 impl Sealer {
     /// Reads `path`, creating it (32 random bytes, mode 0600) on first use.
     pub fn load_or_create(path: &Path) -> Result<Sealer> {
-        let key = match std::fs::read(path) {
-            Ok(k) => k,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(d) = path.parent() {
-                    std::fs::create_dir_all(d)
-                        .map_err(|e| Error::Internal(format!("{}: {e}", d.display())))?;
-                }
-                let mut k = [0u8; 32];
-                getrandom::fill(&mut k).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
-                crate::store_private(path, &k)?;
-                k.to_vec()
-            }
-            Err(e) => return Err(Error::Internal(format!("{}: {e}", path.display()))),
-        };
-        let key: [u8; 32] = key
-            .try_into()
-            .map_err(|_| Error::Internal(format!("{}: not a 32-byte key", path.display())))?;
+        let key = load_or_create_key(path)?;
         Ok(Sealer {
             cipher: XChaCha20Poly1305::new(&key.into()),
         })
@@ -76,6 +60,28 @@ impl Sealer {
                 ))
             })
     }
+}
+
+/// A 32-byte key kept in a file of its own (mode 0600), created with random bytes on first use.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; 32]> {
+    let key = match std::fs::read(path) {
+        Ok(k) => k,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(d) = path.parent() {
+                std::fs::create_dir_all(d)
+                    .map_err(|e| Error::Internal(format!("{}: {e}", d.display())))?;
+            }
+            let mut k = [0u8; 32];
+            getrandom::fill(&mut k).map_err(|e| Error::Internal(format!("randomness: {e}")))?;
+            crate::store_private(path, &k)?;
+            k.to_vec()
+        }
+        Err(e) => return Err(Error::Internal(format!("{}: {e}", path.display()))),
+    };
+    let key: [u8; 32] = key
+        .try_into()
+        .map_err(|_| Error::Internal(format!("{}: not a 32-byte key", path.display())))?;
+    Ok(key)
 }
 
 #[cfg(test)]

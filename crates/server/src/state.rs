@@ -28,6 +28,8 @@ pub struct Inner {
     pub ttl: Ttl,
     /// Seals secrets at rest (key outside the database).
     pub sealer: crate::seal::Sealer,
+    /// The look-up ledger.
+    pub ledger: crate::ledger::Ledger,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
     /// Sign-in attempts per client address.

@@ -16,6 +16,7 @@ pub const PREFIX: &str = "baomi_";
 pub const SCOPES: &[&str] = &[
     "profile:read",
     "lookups:write",
+    "lookups:read",
     "audit:read",
     "metrics:read",
 ];

@@ -28,7 +28,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("friend_record", "警員借同事的刑案案號為友人查前科"),
     ("enumeration", "警員 12 分鐘內以臨櫃事由查 40 名不同民眾"),
     ("print_for_friend", "稅務員以臨櫃事由列印他人戶籍資料"),
-    ("stalking", "職員兩週內以臨櫃事由反覆查詢同一人"),
+    ("stalking", "職員一週內以臨櫃事由查詢同一人 4 次"),
     ("protected_colleague", "職員查詢列於受保護名單的同事"),
     (
         "bulk_harvest",
@@ -328,7 +328,7 @@ pub fn generate(seed: u64, staff: usize, days: i64) -> Month {
         protected: Vec::new(),
         evaluated_from: local(HISTORY_DAYS, 0),
     };
-    plant(&mut month, &mut r, &cases, &by_person, &mut next_id);
+    plant(&mut month, &mut r, &cases, &by_person, days, &mut next_id);
     month.lookups.sort_by_key(|(l, _)| l.at);
     for c in &cases {
         for s in &c.subjects {
@@ -352,9 +352,12 @@ fn plant(
     r: &mut Rng,
     cases: &[CaseDef],
     by_person: &[Vec<usize>],
+    days: i64,
     next_id: &mut dyn FnMut(&mut Rng) -> String,
 ) {
-    let eval_day = |r: &mut Rng| HISTORY_DAYS + r.i64(1..27);
+    // Inside the evaluated days, leaving room for a scenario that spans several.
+    let last = (days - 2).max(2);
+    let eval_day = |r: &mut Rng| HISTORY_DAYS + r.i64(1..last);
     // Operators with work, by kind, distinct for each scenario.
     let mut tax: Vec<usize> = (0..m.people.len())
         .filter(|&p| !m.people[p].police && m.people[p].rate > 0.0)
@@ -410,7 +413,7 @@ fn plant(
     let p = tax[0];
     let debtors: Vec<String> = (0..12).map(|_| values::national_id(r, true)).collect();
     for (k, d) in debtors.iter().enumerate() {
-        let at = on_shift(p, HISTORY_DAYS + 3 + (k as i64 / 3) * 5, r);
+        let at = on_shift(p, HISTORY_DAYS + 1 + (k as i64 / 3) * (last / 4).max(1), r);
         let case = if k % 2 == 0 {
             own_case(p, CaseKind::Tax)
         } else {
@@ -527,7 +530,7 @@ fn plant(
     let p = police[4];
     let target = values::national_id(r, true);
     for k in 0..4 {
-        let at = on_shift(p, HISTORY_DAYS + 5 + k * 2, r);
+        let at = on_shift(p, HISTORY_DAYS + 1 + k * 2, r);
         push(
             m,
             "stalking",

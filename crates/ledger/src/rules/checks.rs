@@ -25,7 +25,10 @@ pub fn check(
             i,
             "operator_unknown",
             rules.operator_unknown.score,
-            format!("查詢者「{}」不在員工名冊（帳號外借或系統帳號？）", l.operator),
+            format!(
+                "查詢者「{}」不在員工名冊（帳號外借或系統帳號？）",
+                l.operator
+            ),
         );
     }
     if l.reason_code.is_empty() {

@@ -1,6 +1,8 @@
 //! The HTTP API under `/api/v1/` (JSON; errors as `{"error": code, "message": ...}`), described
 //! by an OpenAPI document generated from these handlers at `/api/v1/openapi.json`.
 
+pub mod lookups;
+
 use crate::auth::ApiCaller;
 use crate::error::Result;
 use crate::state::AppState;
@@ -19,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
         .route("/openapi.json", get(openapi))
+        .merge(lookups::routes())
 }
 
 /// The signed-in user (or the account an API token acts as).
@@ -112,8 +115,9 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "baomi", description = "baomi (保密) server API", version = "1"),
-    paths(me, health, ready),
-    components(schemas(Me, ErrorBody)),
+    paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags),
+    components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
+        lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
