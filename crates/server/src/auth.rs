@@ -184,6 +184,22 @@ impl Requirement for IntegrityRole {
     }
 }
 
+/// Supervisors (主管).
+pub struct SupervisorRole;
+impl Requirement for SupervisorRole {
+    fn allows(u: &User) -> bool {
+        u.has(Role::Supervisor)
+    }
+}
+
+/// Those who run the look-up ledger's imports: integrity officers and administrators.
+pub struct LedgerImportRole;
+impl Requirement for LedgerImportRole {
+    fn allows(u: &User) -> bool {
+        u.has(Role::Integrity) || u.has(Role::Admin)
+    }
+}
+
 /// A signed-in user meeting requirement `R`.
 pub struct Need<R: Requirement>(pub Current, pub PhantomData<R>);
 

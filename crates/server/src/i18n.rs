@@ -3,6 +3,8 @@
 
 use axum::http::HeaderMap;
 
+mod ledger;
+
 /// Interface language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -36,7 +38,7 @@ impl Lang {
 
     /// Text for a key; the key itself if missing.
     pub fn t(self, key: &'static str) -> &'static str {
-        let Some((_, zh, en)) = TEXT.iter().find(|(k, _, _)| *k == key) else {
+        let Some((_, zh, en)) = TEXT.iter().chain(ledger::TEXT).find(|(k, _, _)| *k == key) else {
             return key;
         };
         if self.zh() { zh } else { en }
@@ -315,7 +317,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_translated() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in super::TEXT {
+        for (k, zh, en) in super::TEXT.iter().chain(super::ledger::TEXT) {
             assert!(seen.insert(k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "{k}");
         }

@@ -64,6 +64,22 @@ async fn authorisation_matrix_every_route_every_caller() {
         w if signed_in(w) => 403,
         _ => SIGN_IN,
     };
+    let supervisor_page = move |who: &str| match who {
+        "supervisor" => OK,
+        w if signed_in(w) => 403,
+        _ => SIGN_IN,
+    };
+    let ledger_import = move |who: &str| match who {
+        "integrity" | "sysadmin" => OK,
+        w if signed_in(w) => 403,
+        _ => SIGN_IN,
+    };
+    let flags_api = move |who: &str| match who {
+        "integrity" => OK,
+        "token" | "token-other-scope" => 403,
+        w if signed_in(w) => 403,
+        _ => 401,
+    };
     // No peer address in these requests, as from afar: only a metrics:read token (none here).
     let metrics = move |who: &str| if who.starts_with("token") { 403 } else { 401 };
     type Rule = Box<dyn Fn(&str) -> u16>;
@@ -84,6 +100,13 @@ async fn authorisation_matrix_every_route_every_caller() {
         ("/admin/users", Box::new(admin_page)),
         ("/admin/org", Box::new(admin_page)),
         ("/admin/tokens", Box::new(admin_page)),
+        ("/lookups", Box::new(page)),
+        ("/lookups/review", Box::new(supervisor_page)),
+        ("/lookups/review/2026-11-02", Box::new(supervisor_page)),
+        ("/lookups/integrity", Box::new(audit)),
+        ("/lookups/report", Box::new(audit)),
+        ("/lookups/import", Box::new(ledger_import)),
+        ("/api/v1/lookups/flags", Box::new(flags_api)),
     ];
     let mut failures = Vec::new();
     for (path, rule) in &routes {
@@ -112,6 +135,11 @@ async fn authorisation_matrix_every_route_every_caller() {
         "/me/password",
         "/me/2fa",
         "/signin/2fa",
+        "/lookups/step",
+        "/lookups/search",
+        "/lookups/reveal",
+        "/lookups/sample",
+        "/lookups/review/2026-11-02/sign",
     ] {
         for (who, cookie, token) in &callers {
             let mut b = Request::post(path)

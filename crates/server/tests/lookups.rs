@@ -151,7 +151,8 @@ async fn batches_are_idempotent_all_or_nothing_and_logged() {
     }
     assert_eq!(count(&st).await, 3);
     // The subject: keyed alike whatever its width, sealed, masked; never in clear.
-    let rows: Vec<(Vec<u8>, Vec<u8>, String, Option<i64>)> = sqlx::query_as(
+    type Stored = (Vec<u8>, Vec<u8>, String, Option<i64>);
+    let rows: Vec<Stored> = sqlx::query_as(
         "SELECT subject_key, subject_sealed, subject_masked, operator_id FROM lookups ORDER BY id",
     )
     .fetch_all(&st.db)

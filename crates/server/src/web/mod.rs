@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod lookups;
 mod me;
 mod signin;
 mod twofactor;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
                 .post(admin::org_post)
                 .layer(axum::extract::DefaultBodyLimit::max(32 << 20)),
         )
+        .merge(lookups::routes())
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
 }
@@ -91,6 +93,7 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                     @if let Some(n) = &nav {
                         nav aria-label="main" {
                             a href="/" { (lang.t("nav.home")) }
+                            a href="/lookups" { (lang.t("nav.lookups")) }
                             a href="/me/sessions" { (lang.t("nav.sessions")) }
                             a href="/me/password" { (lang.t("nav.password")) }
                             @if n.audit { a href="/audit" { (lang.t("nav.audit")) } }
