@@ -335,3 +335,190 @@ fn first_run_admin_org_chart_staff_and_a_leaver_in_chromium() {
     b.click("header a[lang=en]");
     b.wait_text("Sign in");
 }
+
+const LEDGER_ORG: &str =
+    "員工編號,帳號,姓名,單位代碼,單位名稱,上級單位代碼,職稱,主管員工編號,角色,狀態
+B001,chief,林局長,HQ,局本部,,局長,,主管,在職
+B002,chen,陳股長,TAX1,稅務一股,HQ,股長,B001,主管,在職
+B003,wang,王稅務員,TAX1,稅務一股,HQ,稅務員,B002,,在職
+B004,ian,許政風,ETH,政風室,HQ,政風專員,B001,政風,在職
+";
+
+/// First sign-in with a one-time password from the command line: a new password, and for
+/// supervisors and integrity officers a second factor.
+fn first_sign_in(b: &Browser, site: &str, data: &str, user: &str, privileged: bool) {
+    let otp = one_time_password(&baomi(&[
+        "admin",
+        "--data",
+        data,
+        "user",
+        "reset-password",
+        user,
+    ]));
+    b.goto(&format!("{site}/signin"));
+    b.fill("input[name=username]", user);
+    b.fill("input[name=password]", &otp);
+    b.click("button[type=submit]");
+    b.wait_url("/me/password");
+    let pw = "我的新密碼夠長也夠複雜-2026".to_string();
+    b.fill("input[name=current]", &otp);
+    b.fill("input[name=new]", &pw);
+    b.fill("input[name=repeat]", &pw);
+    b.click("main button[type=submit]");
+    b.wait_text("密碼已變更");
+    if privileged {
+        b.goto(&format!("{site}/"));
+        b.wait_url("/me/2fa");
+        let page = b.wait_text("<code>");
+        let i = page.find("<code>").unwrap() + 6;
+        let secret: String = page[i..i + page[i..].find('<').unwrap()]
+            .split_whitespace()
+            .collect();
+        b.fill("input[name=code]", &totp_now(&secret));
+        b.click("main button[type=submit]");
+        b.wait_text("兩步驟驗證已啟用");
+    }
+}
+
+/// 逐筆核章 in a real browser: the supervisor signs part of a day and asks about the flagged
+/// look-up (the landlord's tenant under an arrears case), the operator answers, the
+/// supervisor escalates and signs the rest of the day, the integrity officer sees the subject
+/// (logged) and concludes.
+#[test]
+fn ledger_review_question_answer_escalation_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let port = free_port();
+    let (server, _) = common::serve(d, port, &[]);
+    let _server = Killed(server);
+    let site = format!("http://127.0.0.1:{port}");
+    let org = common::write(dir.path(), "org.csv", LEDGER_ORG.as_bytes());
+    baomi(&["admin", "--data", d, "import-org", &org, "--apply"]);
+    let cases = common::write(
+        dir.path(),
+        "cases.csv",
+        "案號,當事人,承辦人,立案日期,結案日期\n115欠00001,A123456789,wang,2026-10-01,\n".as_bytes(),
+    );
+    let lookups = common::write(
+        dir.path(),
+        "lookups.csv",
+        "event_id,time,system,operator,subject_id,action,reason_code,reason_text,case_no,terminal
+h-1,2026-11-02 09:00:00,戶役政,wang,A123456789,query,欠稅清理,,115欠00001,T1
+h-2,2026-11-02 09:30:00,戶役政,wang,B223456789,query,民眾臨櫃申辦,臨櫃,,T1
+h-3,2026-11-02 12:20:00,戶役政,wang,F223456789,query,欠稅清理,,115欠00001,T1
+h-4,2026-11-02 15:10:00,戶役政,wang,C123456789,query,民眾臨櫃申辦,臨櫃,,T1
+"
+        .as_bytes(),
+    );
+    let out = baomi(&[
+        "lookups", "--data", d, "import", "--csv", &lookups, "--cases", &cases,
+    ]);
+    assert!(out.contains("4 look-up(s) imported"), "{out}");
+    let judged = baomi(&["lookups", "--data", d, "evaluate"]);
+    assert!(
+        judged.contains("2026-11-02: 4 look-up(s), 1 flagged"),
+        "{judged}"
+    );
+
+    // The supervisor.
+    let sup = Browser::start(&dir.path().join("p-sup"));
+    first_sign_in(&sup, &site, d, "chen", true);
+    sup.goto(&format!("{site}/lookups/review"));
+    sup.click("a[href=\"/lookups/review/2026-11-02\"]");
+    let page = sup.wait_text("案號 115欠00001 的當事人不含本筆查詢對象");
+    assert!(
+        page.contains("F2******89") && !page.contains("F223456789"),
+        "masked"
+    );
+    // Flagged first.
+    let flagged_at = page.find("tr class=\"flagged\"").unwrap();
+    assert!(flagged_at < page.find("B2******89").unwrap());
+    // Sign one plain entry; a flagged one without a remark is refused.
+    sup.click("tr:not(.flagged) input[name=id]");
+    sup.click("select[name=step] option[value=sign]");
+    sup.click("fieldset.actions button[type=submit]");
+    sup.wait_text("已完成");
+    sup.click("tr.flagged input[name=id]");
+    sup.click("select[name=step] option[value=sign]");
+    sup.click("fieldset.actions button[type=submit]");
+    sup.wait_text("請填寫意見");
+    sup.click("tr.flagged input[name=id]");
+    sup.click("select[name=step] option[value=ask]");
+    sup.fill(
+        "fieldset.actions input[name=remark]",
+        "這位民眾與欠稅案有何關係？",
+    );
+    sup.click("fieldset.actions button[type=submit]");
+    sup.wait_text("已詢問");
+
+    // The operator answers in the interface.
+    let other = Browser::start(&dir.path().join("p-other"));
+    first_sign_in(&other, &site, d, "wang", false);
+    other.goto(&format!("{site}/lookups"));
+    other.wait_text("這位民眾與欠稅案有何關係？");
+    other.fill(
+        "form.answer textarea[name=remark]",
+        "她是欠稅人的房客，查址以便送達",
+    );
+    other.click("form.answer button[type=submit]");
+    other.wait_text("已答覆，待主管核閱");
+
+    // The supervisor reads the answer, escalates, signs the rest of the day.
+    sup.goto(&format!("{site}/lookups/review/2026-11-02"));
+    sup.wait_text("她是欠稅人的房客");
+    sup.click("tr.flagged input[name=id]");
+    sup.click("select[name=step] option[value=escalate]");
+    sup.fill(
+        "fieldset.actions input[name=remark]",
+        "說明與案件不符，陳報政風",
+    );
+    sup.click("fieldset.actions button[type=submit]");
+    sup.wait_text("已陳報政風");
+    sup.fill("form.signday input[name=remark]", "其餘正常");
+    sup.click("form.signday button[type=submit]");
+    let done = sup.wait_text("已完成");
+    assert_eq!(
+        done.matches("已核章").count(),
+        3,
+        "three signed, one escalated"
+    );
+    sup.screenshot(&dir.path().join("review-day.png"));
+
+    // The integrity officer.
+    other.forget_cookies();
+    first_sign_in(&other, &site, d, "ian", true);
+    other.goto(&format!("{site}/lookups/integrity"));
+    let q = other.wait_text("說明與案件不符，陳報政風");
+    assert!(
+        q.contains("她是欠稅人的房客") && q.contains("已陳報政風"),
+        "{q}"
+    );
+    other.click("form.reveal button");
+    other.wait_text("F223456789");
+    other.goto(&format!("{site}/lookups/integrity"));
+    other.wait_text("已陳報政風");
+    other.click("tr.flagged input[name=id]");
+    other.click("select[name=step] option[value=close]");
+    other.fill(
+        "fieldset.actions input[name=remark]",
+        "查無正當事由，移請人事單位議處",
+    );
+    other.click("fieldset.actions button[type=submit]");
+    other.wait_text("已完成");
+    // Who looked her up? The officer's search finds the concluded look-up.
+    other.fill(
+        "form[action=\"/lookups/search\"] input[name=subject]",
+        "F223456789",
+    );
+    other.click("form[action=\"/lookups/search\"] button");
+    let found = other.wait_text("政風已結案");
+    assert!(found.contains("王稅務員"), "{found}");
+    // Seeing the subject and searching were logged.
+    other.goto(&format!("{site}/audit?action=lookups."));
+    let audit = other.wait_text("lookups.reveal");
+    assert!(
+        audit.contains("lookups.search_subject") && audit.contains("lookups.sign_day"),
+        "{audit}"
+    );
+}

@@ -95,7 +95,7 @@ pub async fn page(
 
 fn queue_table(l: crate::i18n::Lang, list: &[crate::ledger::review::Entry]) -> Markup {
     // Escalations can be concluded; open flags can be escalated or concluded from here.
-    entries(l, list, true)
+    entries(l, list, Some(super::actionable))
 }
 
 pub async fn search(
@@ -115,7 +115,7 @@ pub async fn search(
         html! {
             p { a href="/lookups/integrity" { (l.t("lk.int.title")) } }
             @if found.is_empty() { p.muted { (l.t("lk.review.none")) } }
-            @else { (entries(l, &found, false)) }
+            @else { (entries(l, &found, None)) }
         },
     ))
 }
@@ -169,7 +169,7 @@ pub async fn sample(State(st): State<AppState>, CsrfForm(cur, form): CsrfForm<Pa
             Some(Nav::of(&cur)),
             html! {
                 p { (month) " · " (l.t("lk.int.seed")) "：" code.seed { (s.seed) } " · " (s.entries.len()) " / " (s.population) }
-                (entries(l, &s.entries, false))
+                (entries(l, &s.entries, None))
                 p { a href="/lookups/integrity" { (l.t("lk.int.title")) } }
             },
         )

@@ -34,7 +34,7 @@ pub async fn page(
             h2 { (l.t("lk.mine.questions")) }
             @if waiting.is_empty() { p.muted { (l.t("lk.mine.none")) } }
             @for e in &waiting {
-                (entries(l, std::slice::from_ref(e), false))
+                (entries(l, std::slice::from_ref(e), None))
                 form.stack.answer method="post" action="/lookups/step" {
                     input type="hidden" name="csrf" value=(cur.session.csrf);
                     input type="hidden" name="id" value=(e.id);
@@ -47,7 +47,7 @@ pub async fn page(
             }
             @if !answered.is_empty() {
                 h2 { (l.t("lk.mine.answered")) }
-                (entries(l, &answered, false))
+                (entries(l, &answered, None))
             }
             h2 { (l.t("lk.links")) }
             ul {

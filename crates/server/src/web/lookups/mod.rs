@@ -162,12 +162,23 @@ fn step_key(s: &str) -> &'static str {
     }
 }
 
-/// The entries as a table; `pick` adds a tick box per open entry (for the action bar).
-fn entries(l: Lang, list: &[Entry], pick: bool) -> Markup {
+/// Entries a supervisor can still act on.
+fn open(state: &str) -> bool {
+    matches!(state, "pending" | "asked" | "answered")
+}
+
+/// Entries the integrity office can act on.
+fn actionable(state: &str) -> bool {
+    open(state) || state == "escalated"
+}
+
+/// The entries as a table; `pick` adds a tick box to the entries it accepts (for the action
+/// bar).
+fn entries(l: Lang, list: &[Entry], pick: Option<fn(&str) -> bool>) -> Markup {
     html! {
         table.entries {
             thead { tr {
-                @if pick { th { span.sr-only { (l.t("lk.col.pick")) } } }
+                @if pick.is_some() { th { span.sr-only { (l.t("lk.col.pick")) } } }
                 th { (l.t("lk.col.time")) } th { (l.t("lk.col.operator")) } th { (l.t("lk.col.what")) }
                 th { (l.t("lk.col.subject")) } th { (l.t("lk.col.reason")) } th { (l.t("lk.col.flag")) }
                 th { (l.t("lk.col.state")) }
@@ -175,8 +186,8 @@ fn entries(l: Lang, list: &[Entry], pick: bool) -> Markup {
             tbody {
                 @for e in list {
                     tr.flagged[e.score.is_some()] id=(format!("lookup-{}", e.id)) {
-                        @if pick {
-                            td { @if matches!(e.state.as_str(), "pending" | "asked" | "answered") {
+                        @if let Some(pick) = pick {
+                            td { @if pick(&e.state) {
                                 input type="checkbox" name="id" value=(e.id) aria-label=(format!("{} {}", l.t("lk.col.pick"), e.id));
                             } }
                         }

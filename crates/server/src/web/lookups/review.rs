@@ -95,7 +95,7 @@ pub async fn day(
                         button type="submit" { (l.t("lk.do")) }
                     }
                 }
-                (entries(l, &list, true))
+                (entries(l, &list, Some(super::open)))
             }
         },
     ))
