@@ -169,7 +169,14 @@ pub fn run(a: LookupsArgs) -> Result<u8> {
                             .map(|i| (k * 50_000 + i) as u64 + 2)
                             .collect();
                         match ledger
-                            .ingest(chunk, Some(&lines), &format!("import:{name}"), None, "")
+                            .ingest(
+                                chunk,
+                                Some(&lines),
+                                &format!("import:{name}"),
+                                None,
+                                "",
+                                true,
+                            )
                             .await
                             .map_err(err)?
                         {
@@ -203,12 +210,18 @@ pub fn run(a: LookupsArgs) -> Result<u8> {
                 Ok(0)
             }
             LookupsCommand::Evaluate => {
-                for j in ledger.evaluate_dirty().await.map_err(err)? {
+                // Day by day, oldest first, each timed (a day's history is the days before).
+                loop {
+                    let t = std::time::Instant::now();
+                    let Some(j) = ledger.evaluate_next().await.map_err(err)? else {
+                        break;
+                    };
                     println!(
-                        "{}: {} look-up(s), {} flagged",
+                        "{}: {} look-up(s), {} flagged ({:.1} s)",
                         clock::day_string(j.day),
                         j.lookups,
-                        j.flagged
+                        j.flagged,
+                        t.elapsed().as_secs_f64()
                     );
                 }
                 Ok(0)

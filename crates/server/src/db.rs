@@ -42,6 +42,14 @@ pub async fn open(path: &Path) -> Result<Db> {
         // An acknowledged change survives power loss.
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
+        // Statement journals in memory and a larger page cache: a 1,000-row batch into the
+        // look-up ledger otherwise spills to temporary files and rereads index pages.
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-32768")
+        // Checkpoints of a 40 MB WAL rather than 4 MB: fewer stalls in a writer's commit.
+        .pragma("wal_autocheckpoint", "10000")
+        // Index pages read through the map, not a pread and a copy each.
+        .pragma("mmap_size", "1073741824")
         .busy_timeout(Duration::from_secs(10));
     let db = SqlitePoolOptions::new()
         .max_connections(8)

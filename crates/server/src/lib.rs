@@ -174,6 +174,9 @@ pub async fn serve(st: AppState) -> Result<()> {
                 if let Err(e) = ledger.ship().await {
                     tracing::error!(error = %e, "shipping look-ups to the log");
                 }
+                if let Err(e) = ledger.flush().await {
+                    tracing::error!(error = %e, "recording where look-ups are in the log");
+                }
             }
         })
     };
@@ -190,6 +193,7 @@ pub async fn serve(st: AppState) -> Result<()> {
             }
         })
     };
+    let ledger = st.ledger.clone();
     let addr = st.cfg.listen;
     let result = match st.cfg.tls.clone() {
         Some(tls) => serve_tls(st, addr, &tls).await,
@@ -209,6 +213,9 @@ pub async fn serve(st: AppState) -> Result<()> {
     };
     shipper.abort();
     judge.abort();
+    if let Err(e) = ledger.flush().await {
+        tracing::error!(error = %e, "recording where look-ups are in the log");
+    }
     result
 }
 

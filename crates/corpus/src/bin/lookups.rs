@@ -3,10 +3,10 @@
 //! `--out DIR` also writes the month as CSV files (org chart, look-ups, roster, cases,
 //! protected list, truth) for `baomi lookups import`.
 //!
-//! `cargo run --release -p baomi-corpus --bin lookups [-- --staff 300 --days 30 --seed S --out DIR]`
+//! `cargo run --release -p baomi-corpus --bin lookups [-- --staff 300 --days 30 --history-days 28 --seed S --out DIR [--no-eval]]`
 
 use baomi_corpus::lookups::eval::evaluate_month;
-use baomi_corpus::lookups::{SCENARIOS, generate, write_csv};
+use baomi_corpus::lookups::{HISTORY_DAYS, SCENARIOS, generate_with, write_csv};
 use baomi_ledger::LedgerConfig;
 use std::time::Instant;
 
@@ -25,18 +25,22 @@ fn main() {
         num("--days", 30) as i64,
         num("--seed", 20261127),
     );
+    let hist = num("--history-days", HISTORY_DAYS as u64) as i64;
     let t0 = Instant::now();
-    let m = generate(seed, staff, days);
+    let m = generate_with(seed, staff, hist, days);
     let gen_ms = t0.elapsed().as_millis();
     if let Some(dir) = arg(&args, "--out") {
         write_csv(&m, std::path::Path::new(&dir)).expect("write CSV files");
         println!("wrote {dir}/{{org,lookups,duty,cases,protected,truth}}.csv");
+        if args.iter().any(|a| a == "--no-eval") {
+            return;
+        }
     }
     let cfg = LedgerConfig::default();
     let t1 = Instant::now();
     let rep = evaluate_month(&m, &cfg);
     println!(
-        "baomi look-up ledger evaluation: {staff} staff, {} days evaluated (+28 of history), seed {seed}; {} look-ups generated in {gen_ms} ms, evaluated in {} ms",
+        "baomi look-up ledger evaluation: {staff} staff, {} days evaluated (+{hist} of history), seed {seed}; {} look-ups generated in {gen_ms} ms, evaluated in {} ms",
         rep.days,
         m.lookups.len(),
         t1.elapsed().as_millis()

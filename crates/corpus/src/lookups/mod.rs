@@ -106,7 +106,8 @@ enum CaseKind {
 const TZ: i64 = 8 * 3600;
 /// 2026-10-04 00:00 +08:00 (a Sunday): four weeks of history, then November.
 const START: i64 = 1_791_043_200;
-const HISTORY_DAYS: i64 = 28;
+/// Days of history before the evaluated days (what the server keeps for the rules).
+pub const HISTORY_DAYS: i64 = 28;
 
 fn local(day: i64, minutes: i64) -> i64 {
     START + day * 86_400 + minutes * 60
@@ -129,8 +130,13 @@ fn shifts(p: usize, person: &Person, day: i64) -> Option<(i64, i64)> {
     })
 }
 
-/// Generates an agency of `staff` people and `HISTORY_DAYS` + `days` days of look-ups.
+/// Generates an agency of `staff` people and [`HISTORY_DAYS`] + `days` days of look-ups.
 pub fn generate(seed: u64, staff: usize, days: i64) -> Month {
+    generate_with(seed, staff, HISTORY_DAYS, days)
+}
+
+/// Generates an agency of `staff` people, `hist` days of history and `days` evaluated days.
+pub fn generate_with(seed: u64, staff: usize, hist: i64, days: i64) -> Month {
     let mut r = Rng::with_seed(seed);
     let units_n = (staff / 30).max(2);
     let mut units = Vec::new();
@@ -165,7 +171,7 @@ pub fn generate(seed: u64, staff: usize, days: i64) -> Month {
             });
         }
     }
-    let total_days = HISTORY_DAYS + days;
+    let total_days = hist + days;
     let mut cases: Vec<CaseDef> = Vec::new();
     let mut by_person: Vec<Vec<usize>> = vec![Vec::new(); people.len()];
     let mut seq = 0;
@@ -326,9 +332,17 @@ pub fn generate(seed: u64, staff: usize, days: i64) -> Month {
         duty,
         cases: Vec::new(),
         protected: Vec::new(),
-        evaluated_from: local(HISTORY_DAYS, 0),
+        evaluated_from: local(hist, 0),
     };
-    plant(&mut month, &mut r, &cases, &by_person, days, &mut next_id);
+    plant(
+        &mut month,
+        &mut r,
+        &cases,
+        &by_person,
+        hist,
+        days,
+        &mut next_id,
+    );
     month.lookups.sort_by_key(|(l, _)| l.at);
     for c in &cases {
         for s in &c.subjects {
@@ -352,12 +366,13 @@ fn plant(
     r: &mut Rng,
     cases: &[CaseDef],
     by_person: &[Vec<usize>],
+    hist: i64,
     days: i64,
     next_id: &mut dyn FnMut(&mut Rng) -> String,
 ) {
     // Inside the evaluated days, leaving room for a scenario that spans several.
     let last = (days - 2).max(2);
-    let eval_day = |r: &mut Rng| HISTORY_DAYS + r.i64(1..last);
+    let eval_day = |r: &mut Rng| hist + r.i64(1..last);
     // Operators with work, by kind, distinct for each scenario.
     let mut tax: Vec<usize> = (0..m.people.len())
         .filter(|&p| !m.people[p].police && m.people[p].rate > 0.0)
@@ -413,7 +428,7 @@ fn plant(
     let p = tax[0];
     let debtors: Vec<String> = (0..12).map(|_| values::national_id(r, true)).collect();
     for (k, d) in debtors.iter().enumerate() {
-        let at = on_shift(p, HISTORY_DAYS + 1 + (k as i64 / 3) * (last / 4).max(1), r);
+        let at = on_shift(p, hist + 1 + (k as i64 / 3) * (last / 4).max(1), r);
         let case = if k % 2 == 0 {
             own_case(p, CaseKind::Tax)
         } else {
@@ -530,7 +545,7 @@ fn plant(
     let p = police[4];
     let target = values::national_id(r, true);
     for k in 0..4 {
-        let at = on_shift(p, HISTORY_DAYS + 1 + k * 2, r);
+        let at = on_shift(p, hist + 1 + k * 2, r);
         push(
             m,
             "stalking",
@@ -570,7 +585,7 @@ fn plant(
     let p = tax[4];
     let day = (eval_day(r)..)
         .find(|&d| shifts(p, &people[p], d).is_some())
-        .unwrap_or(HISTORY_DAYS + 2);
+        .unwrap_or(hist + 2);
     let (from, to) = shifts(p, &people[p], day).unwrap_or((8 * 60, 17 * 60));
     for k in 0..150 {
         let at = local(day, from + 10) + k * ((to - from - 20) * 60 / 150);

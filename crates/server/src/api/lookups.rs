@@ -209,7 +209,14 @@ pub async fn post_lookups(
     };
     match st
         .ledger
-        .ingest(&rows, None, &source, Some(cur.user.id), &cur.ip)
+        .ingest(
+            &rows,
+            None,
+            &source,
+            Some(cur.user.id),
+            &cur.ip,
+            matches!(cur.via, Via::Session(_)),
+        )
         .await?
     {
         Ok(done) => Ok(Json(Ingested {

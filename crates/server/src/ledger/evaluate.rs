@@ -62,6 +62,19 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Judges the oldest day whose look-ups changed, if any.
+    pub async fn evaluate_next(&self) -> Result<Option<Judged>> {
+        let day: Option<i64> =
+            sqlx::query("SELECT day FROM lookup_days WHERE dirty = 1 ORDER BY day LIMIT 1")
+                .fetch_optional(&self.db)
+                .await?
+                .map(|r| r.get(0));
+        match day {
+            Some(d) => Ok(Some(self.evaluate_day(d).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Judges one day and stores its flags and history aggregates.
     pub async fn evaluate_day(&self, day: i64) -> Result<Judged> {
         let _one = self.evaluating.lock().await;
@@ -72,31 +85,34 @@ impl Ledger {
         .bind(day)
         .execute(&self.db)
         .await?;
-        let rows = sqlx::query(
-            "SELECT id, system, event_id, at, operator, subject_key, action, reason_code, case_no
-             FROM lookups WHERE day = ? ORDER BY at, id",
-        )
-        .bind(day)
-        .fetch_all(&self.db)
-        .await?;
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut lookups = Vec::with_capacity(rows.len());
-        for r in &rows {
-            ids.push(r.get::<i64, _>(0));
-            let key: Vec<u8> = r.get(5);
-            lookups.push(Lookup {
-                event_id: r.get(2),
-                at: r.get(3),
-                system: r.get(1),
-                operator: r.get(4),
-                subject: <[u8; 16]>::try_from(key.as_slice())
-                    .map_err(|_| Error::Internal("lookup subject key is not 16 bytes".into()))?,
-                action: Action::parse(r.get::<&str, _>(6)).unwrap_or(Action::Query),
-                reason_code: r.get(7),
-                case_no: r.get(8),
-            });
+        // Streamed: a national agency's day is 1.5 million rows.
+        let mut ids = Vec::new();
+        let mut lookups = Vec::new();
+        {
+            use futures_util::TryStreamExt;
+            let mut rows = sqlx::query(
+                "SELECT id, system, event_id, at, operator, subject_key, action, reason_code, case_no
+                 FROM lookups WHERE day = ? ORDER BY at, id",
+            )
+            .bind(day)
+            .fetch(&self.db);
+            while let Some(r) = rows.try_next().await? {
+                ids.push(r.get::<i64, _>(0));
+                let key: &[u8] = r.get(5);
+                lookups.push(Lookup {
+                    event_id: r.get(2),
+                    at: r.get(3),
+                    system: r.get(1),
+                    operator: r.get(4),
+                    subject: <[u8; 16]>::try_from(key).map_err(|_| {
+                        Error::Internal("lookup subject key is not 16 bytes".into())
+                    })?,
+                    action: Action::parse(r.get::<&str, _>(6)).unwrap_or(Action::Query),
+                    reason_code: r.get(7),
+                    case_no: r.get(8),
+                });
+            }
         }
-        drop(rows);
         let reference = self.reference_for(day).await?;
         let history = self.history_before(day).await?;
         let cfg = self.cfg.clone();

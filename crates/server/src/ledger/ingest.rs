@@ -58,6 +58,19 @@ pub struct LookupEntry {
     pub row_sha256: String,
 }
 
+/// A row ready to insert.
+struct Prepared<'a> {
+    r: &'a RawLookup,
+    day: i64,
+    op_id: Option<i64>,
+    unit_id: Option<i64>,
+    key: [u8; 16],
+    sealed: Vec<u8>,
+    masked: String,
+    case_no: String,
+    row_hash: Vec<u8>,
+}
+
 #[derive(Serialize)]
 struct Canonical<'a> {
     system: &'a str,
@@ -76,6 +89,9 @@ impl Ledger {
     /// Stores a batch (all or nothing) and waits until it is in the log. `lines` gives each
     /// row's position for messages (file lines for CSV); `source` names the sender
     /// (`token:3`, `import:file.csv`).
+    ///
+    /// `audited`: also record the batch as an audit event (file imports and people; a source
+    /// system's steady stream is already in the log look-up by look-up).
     pub async fn ingest(
         &self,
         rows: &[RawLookup],
@@ -83,6 +99,7 @@ impl Ledger {
         source: &str,
         actor: Option<i64>,
         ip: &str,
+        audited: bool,
     ) -> Result<std::result::Result<Ingested, Vec<Problem>>> {
         let line = |i: usize| lines.and_then(|l| l.get(i).copied()).unwrap_or(i as u64);
         let mut problems = Vec::new();
@@ -112,10 +129,12 @@ impl Ledger {
         let now = clock::now();
         let mut out = Ingested::default();
         let mut days = BTreeSet::new();
-        let (mut first_id, mut last_id) = (None, None);
-        let mut tx = self.db.begin().await?;
-        for (i, r) in rows.iter().enumerate() {
+        // Everything per row that needs no database first (keys, seals, hashes), off the
+        // writer's time.
+        let mut prepared = Vec::with_capacity(rows.len());
+        for r in rows {
             let key = self.keyer.key(&r.subject_id);
+            let case_no = baomi_ledger::lookup::normalise_case(&r.case_no);
             let canonical = Canonical {
                 system: &r.system,
                 event_id: &r.event_id,
@@ -125,7 +144,7 @@ impl Ledger {
                 action: r.action.as_str(),
                 reason_code: r.reason_code.trim(),
                 reason_text: &r.reason_text,
-                case_no: &baomi_ledger::lookup::normalise_case(&r.case_no),
+                case_no: &case_no,
                 terminal: &r.terminal,
             };
             let row_hash = Sha256::digest(serde_json::to_vec(&canonical).expect("serialisable"));
@@ -137,69 +156,95 @@ impl Ledger {
                 .get(r.operator.as_str())
                 .copied()
                 .unwrap_or_default();
-            let day = self.day_of(r.at);
-            let id: Option<i64> = sqlx::query(
+            prepared.push(Prepared {
+                r,
+                day: self.day_of(r.at),
+                op_id,
+                unit_id,
+                key,
+                sealed,
+                masked: mask_subject(&r.subject_id),
+                case_no,
+                row_hash: row_hash.to_vec(),
+            });
+        }
+        let (mut first_id, mut last_id): (Option<i64>, Option<i64>) = (None, None);
+        let mut writer = self.writer.lock().await;
+        // Taken out while in use: on any error it is dropped and a fresh one is made next time.
+        let mut conn = match writer.take() {
+            Some(c) => c,
+            None => self.db.acquire().await?.detach(),
+        };
+        let mut tx = sqlx::Connection::begin_with(&mut conn, "BEGIN IMMEDIATE").await?;
+        // Multi-row inserts: one statement per 400 rows instead of one round trip per row.
+        for (c, chunk) in prepared.chunks(400).enumerate() {
+            let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
                 "INSERT INTO lookups (system, event_id, at, day, operator, operator_id, unit_id,
                    subject_key, subject_sealed, subject_masked, action, reason_code, reason_text,
-                   case_no, terminal, source, received_at, row_sha256)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (system, event_id) DO NOTHING RETURNING id",
-            )
-            .bind(&r.system)
-            .bind(&r.event_id)
-            .bind(r.at)
-            .bind(day)
-            .bind(&r.operator)
-            .bind(op_id)
-            .bind(unit_id)
-            .bind(&key[..])
-            .bind(&sealed)
-            .bind(mask_subject(&r.subject_id))
-            .bind(r.action.as_str())
-            .bind(canonical.reason_code)
-            .bind(&r.reason_text)
-            .bind(canonical.case_no)
-            .bind(&r.terminal)
-            .bind(source)
-            .bind(now)
-            .bind(&row_hash[..])
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.get(0));
-            match id {
-                Some(id) => {
+                   case_no, terminal, source, received_at, row_sha256) ",
+            );
+            qb.push_values(chunk, |mut b, p| {
+                b.push_bind(&p.r.system)
+                    .push_bind(&p.r.event_id)
+                    .push_bind(p.r.at)
+                    .push_bind(p.day)
+                    .push_bind(&p.r.operator)
+                    .push_bind(p.op_id)
+                    .push_bind(p.unit_id)
+                    .push_bind(&p.key[..])
+                    .push_bind(&p.sealed)
+                    .push_bind(&p.masked)
+                    .push_bind(p.r.action.as_str())
+                    .push_bind(p.r.reason_code.trim())
+                    .push_bind(&p.r.reason_text)
+                    .push_bind(&p.case_no)
+                    .push_bind(&p.r.terminal)
+                    .push_bind(source)
+                    .push_bind(now)
+                    .push_bind(&p.row_hash);
+            });
+            qb.push(" ON CONFLICT (system, event_id) DO NOTHING RETURNING id, event_id, system");
+            let stored: HashMap<(String, String), i64> = qb
+                .build()
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|row| ((row.get(2), row.get(1)), row.get(0)))
+                .collect();
+            for (k, p) in chunk.iter().enumerate() {
+                let i = c * 400 + k;
+                if let Some(id) = stored.get(&(p.r.system.clone(), p.r.event_id.clone())) {
                     out.accepted += 1;
-                    first_id.get_or_insert(id);
-                    last_id = Some(id);
-                    days.insert(day);
+                    first_id = Some(first_id.map_or(*id, |f: i64| f.min(*id)));
+                    last_id = Some(last_id.map_or(*id, |l: i64| l.max(*id)));
+                    days.insert(p.day);
+                    continue;
                 }
-                None => {
-                    let stored: Vec<u8> = sqlx::query(
-                        "SELECT row_sha256 FROM lookups WHERE system = ? AND event_id = ?",
-                    )
-                    .bind(&r.system)
-                    .bind(&r.event_id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .get(0);
-                    if stored == row_hash[..] {
-                        out.duplicates += 1;
-                    } else {
-                        problems.push(Problem {
-                            line: line(i),
-                            event_id: r.event_id.clone(),
-                            message: format!(
-                                "event_id {} of {} was already received with other content",
-                                r.event_id, r.system
-                            ),
-                            conflict: true,
-                        });
-                    }
+                let before: Vec<u8> =
+                    sqlx::query("SELECT row_sha256 FROM lookups WHERE system = ? AND event_id = ?")
+                        .bind(&p.r.system)
+                        .bind(&p.r.event_id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .get(0);
+                if before == p.row_hash {
+                    out.duplicates += 1;
+                } else {
+                    problems.push(Problem {
+                        line: line(i),
+                        event_id: p.r.event_id.clone(),
+                        message: format!(
+                            "event_id {} of {} was already received with other content",
+                            p.r.event_id, p.r.system
+                        ),
+                        conflict: true,
+                    });
                 }
             }
         }
         if !problems.is_empty() {
             tx.rollback().await?;
+            *writer = Some(conn);
             return Ok(Err(problems));
         }
         for d in &days {
@@ -211,7 +256,7 @@ impl Ledger {
             .execute(&mut *tx)
             .await?;
         }
-        if out.accepted > 0 {
+        if out.accepted > 0 && audited {
             Audit::record_in(
                 &mut tx,
                 &Event::new(actor, "lookups.ingest", Outcome::Ok)
@@ -226,9 +271,21 @@ impl Ledger {
             )
             .await?;
         }
-        tx.commit().await?;
+        let runs = std::mem::take(&mut *self.runs.lock().expect("runs lock"));
+        if let Err(e) = write_runs(&mut tx, &runs).await {
+            self.runs.lock().expect("runs lock").extend(runs);
+            return Err(e);
+        }
+        if let Err(e) = tx.commit().await {
+            self.runs.lock().expect("runs lock").extend(runs);
+            return Err(e.into());
+        }
+        *writer = Some(conn);
+        drop(writer);
         self.ship().await?;
-        self.audit.ship().await?;
+        if audited {
+            self.audit.ship().await?;
+        }
         Ok(Ok(out))
     }
 
@@ -264,25 +321,39 @@ impl Ledger {
         Ok(out)
     }
 
-    /// Appends every look-up not yet in the log, in id order, and records where they went.
+    /// Appends every look-up not yet in the log, in id order, and notes where they went.
     /// Without the log (another process holds it) the rows wait; that process ships them.
     pub async fn ship(&self) -> Result<()> {
         let Some(log) = self.audit.log() else {
             return Ok(());
         };
-        let _one = self.shipping.lock().await;
+        let mut mark = self.shipping.lock().await;
         loop {
-            let mark: i64 = sqlx::query("SELECT COALESCE(MAX(last_id), 0) FROM lookup_log")
-                .fetch_one(&self.db)
-                .await?
-                .get(0);
+            let from = match *mark {
+                Some(m) => m,
+                None => {
+                    let m: i64 = sqlx::query("SELECT COALESCE(MAX(last_id), 0) FROM lookup_log")
+                        .fetch_one(&self.db)
+                        .await?
+                        .get(0);
+                    let pending = self
+                        .runs
+                        .lock()
+                        .expect("runs lock")
+                        .iter()
+                        .map(|r| r.1)
+                        .max();
+                    m.max(pending.unwrap_or(0))
+                }
+            };
             let rows = sqlx::query(
                 "SELECT id, at, row_sha256 FROM lookups WHERE id > ? ORDER BY id LIMIT 50000",
             )
-            .bind(mark)
+            .bind(from)
             .fetch_all(&self.db)
             .await?;
             if rows.is_empty() {
+                *mark = Some(from);
                 return Ok(());
             }
             let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
@@ -300,19 +371,30 @@ impl Ledger {
                 })
                 .collect();
             let first = log.submit(entries)?.wait_async().await? as i64;
-            let mut tx = self.db.begin().await?;
+            let mut pending = self.runs.lock().expect("runs lock");
             for (start, len) in runs(&ids) {
-                sqlx::query(
-                    "INSERT INTO lookup_log (first_id, last_id, first_index) VALUES (?, ?, ?)",
-                )
-                .bind(ids[start])
-                .bind(ids[start + len - 1])
-                .bind(first + start as i64)
-                .execute(&mut *tx)
-                .await?;
+                pending.push((ids[start], ids[start + len - 1], first + start as i64));
             }
-            tx.commit().await?;
+            *mark = ids.last().copied();
         }
+    }
+
+    /// Writes where shipped look-ups went (the server does so every few seconds).
+    pub async fn flush(&self) -> Result<()> {
+        let runs = std::mem::take(&mut *self.runs.lock().expect("runs lock"));
+        if runs.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        let done = write_runs(&mut tx, &runs).await;
+        let done = match done {
+            Ok(()) => tx.commit().await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        if done.is_err() {
+            self.runs.lock().expect("runs lock").extend(runs);
+        }
+        done
     }
 
     /// At start-up: records where look-ups went that reached the log before a crash (so they
@@ -374,6 +456,15 @@ impl Ledger {
 
     /// The log index of a look-up, once shipped.
     pub async fn log_index(&self, id: i64) -> Result<Option<i64>> {
+        if let Some(r) = self
+            .runs
+            .lock()
+            .expect("runs lock")
+            .iter()
+            .find(|r| r.0 <= id && id <= r.1)
+        {
+            return Ok(Some(r.2 + (id - r.0)));
+        }
         Ok(sqlx::query(
             "SELECT first_index + (? - first_id) FROM lookup_log
              WHERE first_id <= ? AND last_id >= ?",
@@ -385,6 +476,21 @@ impl Ledger {
         .await?
         .map(|r| r.get(0)))
     }
+}
+
+async fn write_runs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    runs: &[(i64, i64, i64)],
+) -> Result<()> {
+    for (first, last, index) in runs {
+        sqlx::query("INSERT INTO lookup_log (first_id, last_id, first_index) VALUES (?, ?, ?)")
+            .bind(first)
+            .bind(last)
+            .bind(index)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Runs of consecutive ids as (start position, length).

@@ -28,8 +28,17 @@ pub struct Ledger {
     sealer: Sealer,
     keyer: SubjectKeyer,
     cfg: Arc<LedgerConfig>,
-    shipping: Arc<tokio::sync::Mutex<()>>,
+    /// The highest look-up id in the log (None: not read yet).
+    shipping: Arc<tokio::sync::Mutex<Option<i64>>>,
+    /// Where shipped runs went, not yet written to `lookup_log` (written with the next
+    /// transaction, or by [`Ledger::flush`]; a crash loses nothing: start-up finds them in the
+    /// log).
+    runs: Arc<std::sync::Mutex<Vec<(i64, i64, i64)>>>,
     evaluating: Arc<tokio::sync::Mutex<()>>,
+    /// One ingesting transaction at a time, on a connection of its own: waiting here wakes at
+    /// once (SQLite's busy handler would sleep and poll), and its page cache stays warm (a pool
+    /// hands out connections in turn, and each write by one empties the others' caches).
+    writer: Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
 }
 
 impl Ledger {
@@ -50,8 +59,10 @@ impl Ledger {
             sealer,
             keyer: SubjectKeyer::new(&key),
             cfg: Arc::new(cfg),
-            shipping: Arc::new(tokio::sync::Mutex::new(())),
+            shipping: Arc::new(tokio::sync::Mutex::new(None)),
+            runs: Arc::new(std::sync::Mutex::new(Vec::new())),
             evaluating: Arc::new(tokio::sync::Mutex::new(())),
+            writer: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 

@@ -195,6 +195,7 @@ pub async fn import(
                         "import:web",
                         Some(cur.user.id),
                         &cur.ip,
+                        true,
                     )
                     .await
                     .map_err(|e| PageError(l, e))?
