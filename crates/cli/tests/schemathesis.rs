@@ -15,7 +15,18 @@ fn the_api_conforms_to_its_openapi_document() {
     let _server = common::Killed(server);
     let run = common::baomi_ok;
     run(&[
-        "admin", "--data", d, "user", "add", "sys", "--name", "介接", "--role", "api",
+        "admin",
+        "--data",
+        d,
+        "user",
+        "add",
+        "sys",
+        "--name",
+        "介接",
+        "--role",
+        "api",
+        "--role",
+        "integrity",
     ]);
     let token = run(&[
         "admin",
@@ -29,6 +40,10 @@ fn the_api_conforms_to_its_openapi_document() {
         "st",
         "--scope",
         "profile:read",
+        "--scope",
+        "lookups:write",
+        "--scope",
+        "lookups:read",
     ]);
     let token = token.split_whitespace().last().unwrap().to_string();
     let base = format!("http://127.0.0.1:{port}");

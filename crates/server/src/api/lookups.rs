@@ -134,7 +134,7 @@ fn may_write(cur: &ApiCaller) -> Result<()> {
     request_body(content = Vec<LookupIn>, description = "One look-up, an array, or {\"lookups\": [...]}"),
     responses(
         (status = 200, description = "Stored and in the tamper-evident log", body = Ingested),
-        (status = 400, description = "Bad rows; nothing stored", body = Rejected),
+        (status = 400, description = "Not JSON, or bad rows (then with `problems`, each with its position); nothing stored", body = crate::api::ErrorBody),
         (status = 409, description = "An event id was received before with other content; nothing stored", body = Rejected),
         (status = 401, description = "No token", body = crate::api::ErrorBody),
         (status = 403, description = "Token without `lookups:write`", body = crate::api::ErrorBody),
@@ -263,6 +263,8 @@ pub struct ReferenceImported {
         (status = 200, description = "Imported", body = ReferenceImported),
         (status = 400, description = "Bad lines; nothing imported", body = Rejected),
         (status = 404, description = "Unknown kind", body = crate::api::ErrorBody),
+        (status = 401, description = "No token", body = crate::api::ErrorBody),
+        (status = 403, description = "Token without `lookups:write`", body = crate::api::ErrorBody),
     ),
     security(("token" = ["lookups:write"])))]
 pub async fn post_reference(
@@ -328,6 +330,8 @@ pub struct FlagOut {
     params(("since" = Option<String>, Query, description = "YYYY-MM-DD"), ("until" = Option<String>, Query, description = "YYYY-MM-DD")),
     responses(
         (status = 200, description = "Flags in time order", body = Vec<FlagOut>),
+        (status = 400, description = "A date that is not a date", body = crate::api::ErrorBody),
+        (status = 401, description = "No session or token", body = crate::api::ErrorBody),
         (status = 403, description = "Not an integrity officer, or token without `lookups:read`", body = crate::api::ErrorBody),
     ),
     security(("token" = ["lookups:read"]), ("session" = [])))]

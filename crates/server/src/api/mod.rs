@@ -115,7 +115,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "baomi", description = "baomi (保密) server API", version = "1"),
-    paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags),
+    paths(me, health, ready),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
         lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut)),
     modifiers(&Security)
