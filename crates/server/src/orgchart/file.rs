@@ -73,17 +73,10 @@ const COLUMNS: &[(&str, &str)] = &[
     ("status", "狀態"),
 ];
 
-/// Decodes UTF-8 (with or without BOM) or Big5; anything else is refused, not guessed.
+/// Decodes UTF-8 (with or without BOM) or Big5; anything else is refused, not guessed (the
+/// same rule as every file the look-up ledger reads).
 pub fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(s) = std::str::from_utf8(b) {
-        return Ok(s.to_string());
-    }
-    let (text, had_errors) = encoding_rs::BIG5.decode_without_bom_handling(b);
-    if had_errors {
-        return Err("the file is neither UTF-8 nor Big5 (請存成 UTF-8 或 Big5)".into());
-    }
-    Ok(text.into_owned())
+    baomi_ledger::csvfile::decode(bytes)
 }
 
 /// Parses the file; every problem is reported with its line, and any problem rejects the file.
