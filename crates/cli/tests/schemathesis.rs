@@ -47,19 +47,29 @@ fn the_api_conforms_to_its_openapi_document() {
     ]);
     let token = token.split_whitespace().last().unwrap().to_string();
     let base = format!("http://127.0.0.1:{port}");
+    // Every check is on by default. A reference file is CSV, which JSON Schema cannot describe:
+    // schemathesis's random strings are rightly refused there, so only that check (and its
+    // warning) is off for that one operation.
+    let config = dir.path().join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        "[[operations]]\ninclude-path = \"/api/v1/lookups/reference/{kind}\"\n\
+         checks.positive_data_acceptance.enabled = false\nwarnings = false\n",
+    )
+    .unwrap();
     let mut results = Vec::new();
     for auth in [Some(token.as_str()), None] {
         let mut c = Command::new("schemathesis");
-        c.args([
-            "run",
-            &format!("{base}/api/v1/openapi.json"),
-            "--url",
-            &base,
-            "--checks",
-            "all",
-        ])
-        .args(["--max-examples", "40", "--seed", "20261127"])
-        .env("NO_COLOR", "1");
+        c.arg("--config-file")
+            .arg(&config)
+            .args([
+                "run",
+                &format!("{base}/api/v1/openapi.json"),
+                "--url",
+                &base,
+            ])
+            .args(["--max-examples", "40", "--seed", "20261127"])
+            .env("NO_COLOR", "1");
         if let Some(t) = auth {
             c.args(["-H", &format!("Authorization: Bearer {t}")]);
         }

@@ -139,10 +139,15 @@ async fn batches_are_idempotent_all_or_nothing_and_logged() {
         b.contains("operator is empty") && b.contains("subject_id is empty"),
         "{b}"
     );
+    // An empty batch is harmless (a source with nothing new).
+    let r = send(&st, push("/api/v1/lookups", &token, "[]".into())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await, r#"{"accepted":0,"duplicates":0}"#);
     for junk in [
         "",
         "{",
-        "[]",
+        // A fraction of a second is not Unix seconds.
+        r#"[{"event_id":"x","time":1700000000.5,"system":"s","operator":"o","subject_id":"s"}]"#,
         r#"{"event_id": 5}"#,
         r#"[{"event_id":"x","time":"2026-11-02 10:00","system":"s","operator":"o","subject_id":"s","colour":"red"}]"#,
     ] {

@@ -29,37 +29,107 @@ pub fn routes() -> Router<AppState> {
         .route("/lookups/flags", get(get_flags))
 }
 
-/// One look-up as a source system reports it.
+/// One look-up as a source system reports it. Text fields are trimmed; none may hold control
+/// characters or pass 500 characters.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LookupIn {
     /// The source's own id (re-sending it is harmless).
+    #[schema(schema_with = required_text)]
     pub event_id: String,
-    /// When: RFC 3339 (`2026-11-02T09:13:05+08:00`), local `2026-11-02 09:13:05`, or Unix
-    /// seconds.
-    #[schema(value_type = String)]
+    /// When, between 2000 and 2100: RFC 3339 (`2026-11-02T09:13:05+08:00`), local
+    /// `2026-11-02 09:13:05`, or Unix seconds (民國 `115/11/02 09:13` is accepted too).
+    #[schema(schema_with = time_schema)]
     pub time: serde_json::Value,
     /// System looked up in (戶役政, 車籍, 刑案資料 ...).
+    #[schema(schema_with = required_text)]
     pub system: String,
     /// Operator's sign-in name or employee number.
+    #[schema(schema_with = required_text)]
     pub operator: String,
     /// The subject's identifier (national ID, plate ...).
+    #[schema(schema_with = required_text)]
     pub subject_id: String,
     /// `query` (default), `print` or `export`.
     #[serde(default)]
+    #[schema(schema_with = action_schema)]
     pub action: Option<String>,
     /// Reason code.
     #[serde(default)]
+    #[schema(schema_with = optional_text)]
     pub reason_code: String,
     /// Free-text reason.
     #[serde(default)]
+    #[schema(schema_with = optional_text)]
     pub reason_text: String,
     /// Case number.
     #[serde(default)]
+    #[schema(schema_with = optional_text)]
     pub case_no: String,
     /// Terminal.
     #[serde(default)]
+    #[schema(schema_with = optional_text)]
     pub terminal: String,
+}
+
+/// No control characters (tab allowed), something besides spaces.
+const REQUIRED_TEXT: &str = r"^[^\u0000-\u0008\u000A-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000A-\u001F\u007F-\u009F]*$";
+/// No control characters (tab allowed).
+const OPTIONAL_TEXT: &str = r"^[^\u0000-\u0008\u000A-\u001F\u007F-\u009F]*$";
+
+fn text(pattern: &str, min: usize) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(min))
+        .max_length(Some(baomi_ledger::lookup::MAX_FIELD))
+        .pattern(Some(pattern))
+        .build()
+}
+
+fn required_text() -> utoipa::openapi::schema::Object {
+    text(REQUIRED_TEXT, 1)
+}
+
+fn optional_text() -> utoipa::openapi::schema::Object {
+    text(OPTIONAL_TEXT, 0)
+}
+
+fn time_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("RFC 3339 or local date and time"))
+                .pattern(Some(
+                    r"^20[1-8][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])?$",
+                )),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .description(Some("Unix seconds"))
+                .minimum(Some(946_684_800))
+                .maximum(Some(4_102_444_800i64)),
+        )
+        .build()
+        .into()
+}
+
+fn action_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    // null or "" mean `query`.
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            serde_json::json!("query"),
+            serde_json::json!("print"),
+            serde_json::json!("export"),
+            serde_json::json!(""),
+            serde_json::Value::Null,
+        ]))
+        .build()
 }
 
 /// A batch: one look-up, an array, or `{"lookups": [...]}`.
@@ -153,7 +223,12 @@ pub async fn post_lookups(
         Batch::One(l) => vec![*l],
     };
     if items.is_empty() {
-        return Err(Error::BadRequest("no look-ups".into()));
+        // A source with nothing new may still send its (empty) batch.
+        return Ok(Json(Ingested {
+            accepted: 0,
+            duplicates: 0,
+        })
+        .into_response());
     }
     if items.len() > crate::ledger::ingest::MAX_BATCH {
         return Err(Error::BadRequest(format!(
@@ -167,7 +242,12 @@ pub async fn post_lookups(
     let mut rows = Vec::with_capacity(items.len());
     for (i, l) in items.into_iter().enumerate() {
         let at = match &l.time {
-            serde_json::Value::Number(n) => n.as_i64(),
+            // JSON does not tell 1700000000.0 from 1700000000.
+            serde_json::Value::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                    .map(|f| f as i64)
+            }),
             serde_json::Value::String(s) => clock::parse_time(s, off),
             _ => None,
         };
@@ -187,17 +267,19 @@ pub async fn post_lookups(
             });
             continue;
         };
+        // Trimmed like the CSV import, so both paths store the same event.
+        let t = |s: String| s.trim().to_string();
         rows.push(RawLookup {
-            event_id: l.event_id,
+            event_id: t(l.event_id),
             at,
-            system: l.system,
-            operator: l.operator,
-            subject_id: l.subject_id,
+            system: t(l.system),
+            operator: t(l.operator),
+            subject_id: t(l.subject_id),
             action,
-            reason_code: l.reason_code,
-            reason_text: l.reason_text,
-            case_no: l.case_no,
-            terminal: l.terminal,
+            reason_code: t(l.reason_code),
+            reason_text: t(l.reason_text),
+            case_no: t(l.case_no),
+            terminal: t(l.terminal),
         });
     }
     if !problems.is_empty() {
@@ -244,6 +326,19 @@ pub async fn post_lookups(
     }
 }
 
+/// Kinds of reference file (for the OpenAPI document; the handler parses the path itself).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(rename_all = "lowercase")]
+pub enum RefKind {
+    /// Duty roster.
+    Duty,
+    /// Case registry.
+    Cases,
+    /// Protected persons.
+    Protected,
+}
+
 /// Reference file imported.
 #[derive(Serialize, ToSchema)]
 pub struct ReferenceImported {
@@ -257,7 +352,7 @@ pub struct ReferenceImported {
 /// (case_no, subject_id, assigned_operator, opened, closed) or `protected` (subject_id,
 /// category). All or nothing.
 #[utoipa::path(post, path = "/api/v1/lookups/reference/{kind}", tag = "lookups",
-    params(("kind" = String, Path, description = "duty, cases or protected")),
+    params(("kind" = RefKind, Path, description = "duty, cases or protected")),
     request_body(content = String, content_type = "text/csv"),
     responses(
         (status = 200, description = "Imported", body = ReferenceImported),
@@ -327,7 +422,7 @@ pub struct FlagOut {
 
 /// Flagged look-ups of a period (default: the last 7 days), for integrity officers.
 #[utoipa::path(get, path = "/api/v1/lookups/flags", tag = "lookups",
-    params(("since" = Option<String>, Query, description = "YYYY-MM-DD"), ("until" = Option<String>, Query, description = "YYYY-MM-DD")),
+    params(("since" = Option<String>, Query, format = Date, description = "YYYY-MM-DD (default: 7 days ago)"), ("until" = Option<String>, Query, format = Date, description = "YYYY-MM-DD (default: today)")),
     responses(
         (status = 200, description = "Flags in time order", body = Vec<FlagOut>),
         (status = 400, description = "A date that is not a date", body = crate::api::ErrorBody),
@@ -338,8 +433,9 @@ pub struct FlagOut {
 pub async fn get_flags(
     State(st): State<AppState>,
     cur: ApiCaller,
-    Query(p): Query<Period>,
+    p: std::result::Result<Query<Period>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<FlagOut>>> {
+    let Query(p) = p.map_err(|e| Error::BadRequest(e.body_text()))?;
     cur.require_scope("lookups:read")?;
     if !cur.user.has(Role::Integrity) {
         return Err(Error::Forbidden);

@@ -115,9 +115,9 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "baomi", description = "baomi (保密) server API", version = "1"),
-    paths(me, health, ready),
+    paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
-        lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut)),
+        lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut, lookups::RefKind)),
     modifiers(&Security)
 )]
 pub struct ApiDoc;
