@@ -31,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_api_tokens.sql"),
     ),
     (4, "lookups", include_str!("../migrations/0004_lookups.sql")),
+    (
+        5,
+        "lookup_subject_by_day",
+        include_str!("../migrations/0005_lookup_subject_by_day.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database file and applies pending migrations.

@@ -214,6 +214,81 @@ async fn batches_are_idempotent_all_or_nothing_and_logged() {
     );
 }
 
+/// Batches sent at once share transactions (group commit); a conflicting batch among them is
+/// refused alone and every other one is stored and logged exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_share_commits_but_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let (_, token) = agency(&st).await;
+    let first = serde_json::json!([lookup(
+        "first",
+        "2026-11-02 09:00",
+        "wang",
+        "A123456789",
+        "",
+        ""
+    )]);
+    let r = send(&st, push("/api/v1/lookups", &token, first.to_string())).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let size_before = st.audit.log().unwrap().head().size;
+    let mut tasks = Vec::new();
+    for b in 0..24 {
+        let rows: Vec<_> = (0..50)
+            .map(|i| {
+                // Batch 7 re-sends "first" with another subject: a conflict.
+                let id = if b == 7 && i == 3 {
+                    "first".to_string()
+                } else {
+                    format!("k-{b}-{i}")
+                };
+                let subject = format!("B2{:08}", b * 100 + i);
+                lookup(&id, "2026-11-02 10:00", "wang", &subject, "", "")
+            })
+            .collect();
+        let (st, token) = (st.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = send(
+                &st,
+                push(
+                    "/api/v1/lookups",
+                    &token,
+                    serde_json::json!(rows).to_string(),
+                ),
+            )
+            .await;
+            (b, r.status(), body(r).await)
+        }));
+    }
+    for t in tasks {
+        let (b, status, text) = t.await.unwrap();
+        if b == 7 {
+            assert_eq!(status, StatusCode::CONFLICT, "{text}");
+            assert!(text.contains(r#""event_id":"first""#), "{text}");
+        } else {
+            assert_eq!(
+                (status, text.as_str()),
+                (StatusCode::OK, r#"{"accepted":50,"duplicates":0}"#)
+            );
+        }
+    }
+    assert_eq!(count(&st).await, 1 + 23 * 50);
+    let refused: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM lookups WHERE event_id LIKE 'k-7-%'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(refused, 0);
+    // Every stored look-up is in the log once, and nothing else was logged for them.
+    st.ledger.flush().await.unwrap();
+    assert_eq!(st.audit.log().unwrap().head().size - size_before, 23 * 50);
+    let logged: i64 = sqlx::query_scalar("SELECT SUM(last_id - first_id + 1) FROM lookup_log")
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(logged, 1 + 23 * 50);
+}
+
 #[tokio::test]
 async fn a_crash_between_log_and_database_does_not_log_twice() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,8 @@ pub mod ingest;
 pub mod refdata;
 pub mod reports;
 pub mod review;
+mod shipping;
+mod writer;
 
 use crate::audit::Audit;
 use crate::db::Db;
@@ -35,10 +37,10 @@ pub struct Ledger {
     /// log).
     runs: Arc<std::sync::Mutex<Vec<(i64, i64, i64)>>>,
     evaluating: Arc<tokio::sync::Mutex<()>>,
-    /// One ingesting transaction at a time, on a connection of its own: waiting here wakes at
-    /// once (SQLite's busy handler would sleep and poll), and its page cache stays warm (a pool
-    /// hands out connections in turn, and each write by one empties the others' caches).
-    writer: Arc<tokio::sync::Mutex<Option<sqlx::SqliteConnection>>>,
+    /// Look-ups are written by one connection of its own, with group commit: waiting there
+    /// wakes at once (SQLite's busy handler would sleep and poll) and its page cache stays warm
+    /// (a pool hands out connections in turn, and each write by one empties the others' caches).
+    writer: Arc<writer::Writer>,
 }
 
 impl Ledger {
@@ -62,7 +64,7 @@ impl Ledger {
             shipping: Arc::new(tokio::sync::Mutex::new(None)),
             runs: Arc::new(std::sync::Mutex::new(Vec::new())),
             evaluating: Arc::new(tokio::sync::Mutex::new(())),
-            writer: Arc::new(tokio::sync::Mutex::new(None)),
+            writer: Arc::default(),
         })
     }
 

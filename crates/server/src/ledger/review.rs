@@ -364,7 +364,8 @@ impl Ledger {
         }
         let key = self.keyer.key(subject_id);
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ENTRY_SELECT} WHERE l.subject_key = ? ORDER BY l.at DESC LIMIT 1000"
+            "{ENTRY_SELECT} WHERE l.day IN (SELECT day FROM lookup_days) AND l.subject_key = ?
+             ORDER BY l.at DESC LIMIT 1000"
         )))
         .bind(&key[..])
         .fetch_all(&self.db)
