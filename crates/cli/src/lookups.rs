@@ -164,7 +164,13 @@ pub fn run(a: LookupsArgs) -> Result<u8> {
                     // One transaction per 50,000 rows keeps memory flat; a file is checked whole
                     // before anything is stored, so only a crash can leave it half in (and a
                     // re-run then counts the stored part as duplicates).
-                    for (k, chunk) in rows.chunks(50_000).enumerate() {
+                    let mut rest = rows;
+                    for k in 0.. {
+                        if rest.is_empty() {
+                            break;
+                        }
+                        let tail = rest.split_off(rest.len().min(50_000));
+                        let chunk = std::mem::replace(&mut rest, tail);
                         let lines: Vec<u64> = (0..chunk.len())
                             .map(|i| (k * 50_000 + i) as u64 + 2)
                             .collect();

@@ -132,13 +132,29 @@ fn action_schema() -> utoipa::openapi::schema::Object {
         .build()
 }
 
-/// A batch: one look-up, an array, or `{"lookups": [...]}`.
+/// A batch as `{"lookups": [...]}`.
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Batch {
-    Wrapped { lookups: Vec<LookupIn> },
-    Many(Vec<LookupIn>),
-    One(Box<LookupIn>),
+#[serde(deny_unknown_fields)]
+struct Wrapped {
+    lookups: Vec<LookupIn>,
+}
+
+/// One look-up, an array, or `{"lookups": [...]}`, told apart by the first character and key
+/// (an untagged serde enum would buffer the whole batch and parse it up to three times).
+fn parse_batch(body: &[u8]) -> std::result::Result<Vec<LookupIn>, serde_json::Error> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => serde_json::from_slice(body),
+        Some(b'{') => match serde_json::from_slice::<Wrapped>(body) {
+            Ok(w) => Ok(w.lookups),
+            Err(wrapped) => match serde_json::from_slice::<LookupIn>(body) {
+                Ok(one) => Ok(vec![one]),
+                // Report what the sender most likely meant.
+                Err(_) if body.windows(9).any(|w| w == b"\"lookups\"") => Err(wrapped),
+                Err(one) => Err(one),
+            },
+        },
+        _ => serde_json::from_slice(body),
+    }
 }
 
 /// Stored.
@@ -216,12 +232,8 @@ pub async fn post_lookups(
     body: axum::body::Bytes,
 ) -> Result<Response> {
     may_write(&cur)?;
-    let batch: Batch = serde_json::from_slice(&body)
+    let items = parse_batch(&body)
         .map_err(|e| Error::BadRequest(format!("not a look-up or a list of look-ups: {e}")))?;
-    let items = match batch {
-        Batch::Wrapped { lookups } | Batch::Many(lookups) => lookups,
-        Batch::One(l) => vec![*l],
-    };
     if items.is_empty() {
         // A source with nothing new may still send its (empty) batch.
         return Ok(Json(Ingested {
@@ -268,7 +280,13 @@ pub async fn post_lookups(
             continue;
         };
         // Trimmed like the CSV import, so both paths store the same event.
-        let t = |s: String| s.trim().to_string();
+        let t = |s: String| {
+            if s.trim().len() == s.len() {
+                s
+            } else {
+                s.trim().to_string()
+            }
+        };
         rows.push(RawLookup {
             event_id: t(l.event_id),
             at,
@@ -292,7 +310,7 @@ pub async fn post_lookups(
     match st
         .ledger
         .ingest(
-            &rows,
+            rows,
             None,
             &source,
             Some(cur.user.id),

@@ -94,7 +94,7 @@ impl Ledger {
     /// system's steady stream is already in the log look-up by look-up).
     pub async fn ingest(
         &self,
-        rows: &[RawLookup],
+        rows: Vec<RawLookup>,
         lines: Option<&[u64]>,
         source: &str,
         actor: Option<i64>,
@@ -125,9 +125,19 @@ impl Ledger {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
-        let operators = self.operators(rows).await?;
+        let operators = self.operators(&rows).await?;
+        let ids: Vec<(Option<i64>, Option<i64>)> = rows
+            .iter()
+            .map(|r| {
+                operators
+                    .get(r.operator.as_str())
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect();
+        drop(operators);
         let mut prepared = Vec::with_capacity(rows.len());
-        for r in rows {
+        for (r, (op_id, unit_id)) in rows.into_iter().zip(ids) {
             let key = self.keyer.key(&r.subject_id);
             let case_no = baomi_ledger::lookup::normalise_case(&r.case_no);
             let canonical = Canonical {
@@ -147,12 +157,7 @@ impl Ledger {
                 r.subject_id.trim().as_bytes(),
                 &format!("lookup:{}:{}", r.system, r.event_id),
             )?;
-            let (op_id, unit_id) = operators
-                .get(r.operator.as_str())
-                .copied()
-                .unwrap_or_default();
             prepared.push(Prepared {
-                r: r.clone(),
                 day: self.day_of(r.at),
                 op_id,
                 unit_id,
@@ -161,6 +166,7 @@ impl Ledger {
                 masked: mask_subject(&r.subject_id),
                 case_no,
                 row_hash: row_hash.to_vec(),
+                r,
             });
         }
         let done = self

@@ -5,7 +5,7 @@
 use super::Ledger;
 use super::hex;
 use super::ingest::LookupEntry;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use sqlx::Row;
 
 impl Ledger {
@@ -67,22 +67,16 @@ impl Ledger {
         }
     }
 
-    /// Writes where shipped look-ups went (the server does so every few seconds).
+    /// Writes where shipped look-ups went (the server does so every few seconds). Through the
+    /// look-up writer, so it never waits on (or holds up) an ingesting transaction for SQLite's
+    /// write lock; when look-ups are flowing it rides along with their next commit.
     pub async fn flush(&self) -> Result<()> {
-        let runs = std::mem::take(&mut *self.runs.lock().expect("runs lock"));
-        if runs.is_empty() {
+        if self.runs.lock().expect("runs lock").is_empty() {
             return Ok(());
         }
-        let mut tx = self.db.begin().await?;
-        let done = write_runs(&mut tx, &runs).await;
-        let done = match done {
-            Ok(()) => tx.commit().await.map_err(Error::from),
-            Err(e) => Err(e),
-        };
-        if done.is_err() {
-            self.runs.lock().expect("runs lock").extend(runs);
-        }
-        done
+        self.write(super::writer::Batch::default())
+            .await
+            .map(|_| ())
     }
 
     /// At start-up: records where look-ups went that reached the log before a crash (so they

@@ -13,8 +13,8 @@ use super::shipping::write_runs;
 use crate::audit::{Audit, Event, Outcome};
 use crate::clock;
 use crate::error::{Error, Result};
-use sqlx::{Acquire, Row};
-use std::collections::{BTreeSet, HashMap};
+use sqlx::Acquire;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
@@ -24,7 +24,8 @@ const ROWS_PER_INSERT: usize = 400;
 /// next one), so that no single commit grows without bound.
 const ROWS_PER_COMMIT: usize = 50_000;
 
-/// A checked, prepared batch.
+/// A checked, prepared batch (empty: only record where shipped look-ups went).
+#[derive(Default)]
 pub(super) struct Batch {
     pub rows: Vec<Prepared>,
     /// Each row's line (file imports) or position.
@@ -225,28 +226,33 @@ async fn insert_batch(
                 .push_bind(now)
                 .push_bind(&p.row_hash);
         });
-        qb.push(" ON CONFLICT (system, event_id) DO NOTHING RETURNING id, event_id, system");
-        let stored: HashMap<(String, String), i64> = qb
-            .build()
-            .fetch_all(&mut **tx)
-            .await?
-            .into_iter()
-            .map(|row| ((row.get(2), row.get(1)), row.get(0)))
-            .collect();
+        qb.push(" ON CONFLICT (system, event_id) DO NOTHING");
+        let done = qb.build().execute(&mut **tx).await?;
+        // Inside the write transaction new rows get consecutive ids (max + 1 each), so the
+        // new ones are exactly the last `n` ids; anything else was there before.
+        let n = done.rows_affected() as i64;
+        let new_ids = done.last_insert_rowid() - n + 1..=done.last_insert_rowid();
+        if n > 0 {
+            out.accepted += n as usize;
+            let (f, l) = (*new_ids.start(), *new_ids.end());
+            ids = Some(ids.map_or((f, l), |(a, b)| (a.min(f), b.max(l))));
+        }
+        if n as usize == chunk.len() {
+            days.extend(chunk.iter().map(|p| p.day));
+            continue;
+        }
         for (k, p) in chunk.iter().enumerate() {
-            if let Some(&id) = stored.get(&(p.r.system.clone(), p.r.event_id.clone())) {
-                out.accepted += 1;
-                ids = Some(ids.map_or((id, id), |(f, l)| (f.min(id), l.max(id))));
+            let (id, before): (i64, Vec<u8>) = sqlx::query_as(
+                "SELECT id, row_sha256 FROM lookups WHERE system = ? AND event_id = ?",
+            )
+            .bind(&p.r.system)
+            .bind(&p.r.event_id)
+            .fetch_one(&mut **tx)
+            .await?;
+            if new_ids.contains(&id) {
                 days.insert(p.day);
                 continue;
             }
-            let before: Vec<u8> =
-                sqlx::query("SELECT row_sha256 FROM lookups WHERE system = ? AND event_id = ?")
-                    .bind(&p.r.system)
-                    .bind(&p.r.event_id)
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .get(0);
             if before == p.row_hash {
                 out.duplicates += 1;
             } else {

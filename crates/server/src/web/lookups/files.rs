@@ -190,7 +190,7 @@ pub async fn import(
                 match st
                     .ledger
                     .ingest(
-                        &rows,
+                        rows,
                         Some(&lines),
                         "import:web",
                         Some(cur.user.id),
