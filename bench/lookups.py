@@ -113,17 +113,17 @@ class Client:
         assert "兩步驟驗證已啟用" in page, page[:500]
 
 
-def ingestion(tmp, threads):
+def ingestion(tmp, threads, per_request=1000):
     out = Path(tmp) / "month"
     run(GEN, "--staff", "300", "--days", "30", "--out", out, "--no-eval")
     with open(out / "lookups.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     bodies = []
-    for i in range(0, len(rows), 1000):
+    for i in range(0, len(rows), per_request):
         batch = [{"event_id": r["event_id"], "time": r["time"], "system": r["system"], "operator": r["operator"],
                   "subject_id": r["subject_id"], "action": r["action"], "reason_code": r["reason_code"],
                   "reason_text": r["reason_text"], "case_no": r["case_no"], "terminal": r["terminal"]}
-                 for r in rows[i:i + 1000]]
+                 for r in rows[i:i + per_request]]
         bodies.append(json.dumps({"lookups": batch}, ensure_ascii=False).encode())
     data = Path(tmp) / "ingest-data"
     srv = Server(data)
@@ -168,6 +168,27 @@ def ingestion(tmp, threads):
     return len(rows), elapsed, stored, logged, statistics.median(lat), lat[int(len(lat) * 0.99)]
 
 
+def split_cases(path, most):
+    """Writes the case registry as files of at most `most` rows, never splitting a case."""
+    parts, lines, prev = [], [], None
+    with open(path, encoding="utf-8") as f:
+        header = f.readline()
+        for line in f:
+            case = line.split(",", 1)[0]
+            if len(lines) >= most and case != prev:
+                parts.append(lines)
+                lines = []
+            lines.append(line)
+            prev = case
+    parts.append(lines)
+    names = []
+    for i, p in enumerate(parts):
+        name = path.with_name(f"cases-{i}.csv")
+        name.write_text(header + "".join(p), encoding="utf-8")
+        names.append(name)
+    return names
+
+
 def national_day(tmp, staff):
     out = Path(tmp) / "national"
     run(GEN, "--staff", str(staff), "--history-days", "1", "--days", "1", "--out", out, "--no-eval")
@@ -176,8 +197,13 @@ def national_day(tmp, staff):
     srv.stop()  # created; the command line works on the folder alone from here
     run(BAOMI, "admin", "--data", data, "import-org", out / "org.csv", "--apply")
     t = time.perf_counter()
+    # A national registry passes the 5-million-row limit of one file: split at case boundaries
+    # (an import replaces the cases it names).
+    parts = split_cases(out / "cases.csv", 2_500_000)
+    for part in parts:
+        run(BAOMI, "lookups", "--data", data, "import", "--cases", part)
     run(BAOMI, "lookups", "--data", data, "import", "--csv", out / "lookups.csv", "--duty", out / "duty.csv",
-        "--cases", out / "cases.csv", "--protected", out / "protected.csv")
+        "--protected", out / "protected.csv")
     imported = time.perf_counter() - t
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     p = subprocess.run([BAOMI, "lookups", "--data", data, "evaluate"], check=True, capture_output=True, text=True)

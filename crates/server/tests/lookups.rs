@@ -456,6 +456,34 @@ async fn the_landlord_is_flagged_with_the_evidence() {
             .status(),
         StatusCode::FORBIDDEN
     );
+    // The report's breakdown: per unit, system, action and reason, with the flag where it fell.
+    let rows = st.ledger.breakdown(&ian, day, day).await.unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.unit.as_str(),
+                r.system.as_str(),
+                r.action.as_str(),
+                r.reason.as_str(),
+                r.lookups,
+                r.flagged,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("稅務一股", "戶役政", "query", "欠稅清理", 2, 1),
+            ("稅務一股", "戶役政", "query", "民眾臨櫃申辦", 1, 0),
+            ("稅務二股", "戶役政", "query", "民眾臨櫃申辦", 1, 0),
+        ]
+    );
+    let wang = user(&st, "wang").await;
+    assert!(matches!(
+        st.ledger.breakdown(&wang, day, day).await,
+        Err(baomi_server::error::Error::Forbidden)
+    ));
 }
 
 #[tokio::test]

@@ -15,6 +15,9 @@ use std::collections::HashMap;
 /// Days of history the rules see.
 pub const HISTORY_DAYS: i64 = 28;
 
+/// Rows per multi-row INSERT of a day's results (5 columns at most: far below SQLite's limit).
+const INSERT_ROWS: usize = 500;
+
 /// A judged day.
 #[derive(Debug, Serialize)]
 pub struct Judged {
@@ -134,45 +137,62 @@ impl Ledger {
             .bind(day)
             .execute(&mut *tx)
             .await?;
-        for f in &flags {
-            sqlx::query(
-                "INSERT INTO lookup_flags (lookup_id, day, score, rules, explanation) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(ids[f.index])
-            .bind(day)
-            .bind(f.score() as i64)
-            .bind(f.rules().join(" "))
-            .bind(f.explanation())
-            .execute(&mut *tx)
-            .await?;
+        // Multi-row inserts: a national agency's day has millions of rows to write back.
+        for chunk in flags.chunks(INSERT_ROWS) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO lookup_flags (lookup_id, day, score, rules, explanation) ",
+            );
+            q.push_values(chunk, |mut b, f| {
+                b.push_bind(ids[f.index])
+                    .push_bind(day)
+                    .push_bind(f.score() as i64)
+                    .push_bind(f.rules().join(" "))
+                    .push_bind(f.explanation());
+            });
+            q.build().execute(&mut *tx).await?;
         }
         sqlx::query("DELETE FROM lookup_operator_days WHERE day = ?")
             .bind(day)
             .execute(&mut *tx)
             .await?;
-        for (op, hours) in &per_op {
-            sqlx::query("INSERT INTO lookup_operator_days (operator, day, count, hours) VALUES (?, ?, ?, ?)")
-                .bind(op)
-                .bind(day)
-                .bind(hours.iter().sum::<u32>() as i64)
-                .bind(hours.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
-                .execute(&mut *tx)
-                .await?;
+        let per_op: Vec<_> = per_op.into_iter().collect();
+        for chunk in per_op.chunks(INSERT_ROWS) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO lookup_operator_days (operator, day, count, hours) ",
+            );
+            q.push_values(chunk, |mut b, (op, hours)| {
+                b.push_bind(*op)
+                    .push_bind(day)
+                    .push_bind(hours.iter().sum::<u32>() as i64)
+                    .push_bind(
+                        hours
+                            .iter()
+                            .map(u32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
+            });
+            q.build().execute(&mut *tx).await?;
         }
         sqlx::query("DELETE FROM lookup_uncovered WHERE day = ?")
             .bind(day)
             .execute(&mut *tx)
             .await?;
-        for l in lookups.iter().filter(|l| !rules::covered(l, &reference)) {
-            sqlx::query(
-                "INSERT INTO lookup_uncovered (day, operator, subject_key, at) VALUES (?, ?, ?, ?)",
-            )
-            .bind(day)
-            .bind(&l.operator)
-            .bind(&l.subject[..])
-            .bind(l.at)
-            .execute(&mut *tx)
-            .await?;
+        let uncovered: Vec<&Lookup> = lookups
+            .iter()
+            .filter(|l| !rules::covered(l, &reference))
+            .collect();
+        for chunk in uncovered.chunks(INSERT_ROWS) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO lookup_uncovered (day, operator, subject_key, at) ",
+            );
+            q.push_values(chunk, |mut b, l| {
+                b.push_bind(day)
+                    .push_bind(&l.operator)
+                    .push_bind(&l.subject[..])
+                    .push_bind(l.at);
+            });
+            q.build().execute(&mut *tx).await?;
         }
         sqlx::query("UPDATE lookup_days SET evaluated_at = ? WHERE day = ?")
             .bind(clock::now())

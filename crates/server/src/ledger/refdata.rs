@@ -63,6 +63,9 @@ pub struct ProtectedScope {
     pub categories: Vec<(String, i64)>,
 }
 
+/// Rows per multi-row statement (5 parameters each at most).
+const ROWS_PER_STATEMENT: usize = 500;
+
 impl Ledger {
     /// Imports a reference file (all or nothing).
     pub async fn import_reference(
@@ -91,15 +94,15 @@ impl Ledger {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
-                for r in &rows {
-                    sqlx::query(
-                        "INSERT INTO lookup_duty (operator, start_at, end_at) VALUES (?, ?, ?)",
-                    )
-                    .bind(&r.operator)
-                    .bind(r.start)
-                    .bind(r.end)
-                    .execute(&mut *tx)
-                    .await?;
+                // Multi-row statements: a national roster or registry has millions of rows.
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                        "INSERT INTO lookup_duty (operator, start_at, end_at) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        b.push_bind(&r.operator).push_bind(r.start).push_bind(r.end);
+                    });
+                    q.build().execute(&mut *tx).await?;
                 }
                 self.mark_dirty(&mut tx, lo, hi).await?;
                 (rows.len(), replaced)
@@ -114,27 +117,32 @@ impl Ledger {
                     .map(|r| baomi_ledger::lookup::normalise_case(&r.case_no))
                     .collect();
                 let mut replaced = 0;
-                for no in &nos {
-                    replaced += sqlx::query("DELETE FROM lookup_cases WHERE case_no = ?")
-                        .bind(no)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                let nos: Vec<String> = nos.into_iter().collect();
+                for chunk in nos.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                        "DELETE FROM lookup_cases WHERE case_no IN (",
+                    );
+                    let mut list = q.separated(", ");
+                    for no in chunk {
+                        list.push_bind(no);
+                    }
+                    q.push(")");
+                    replaced += q.build().execute(&mut *tx).await?.rows_affected();
                 }
-                for r in &rows {
-                    let key =
-                        (!r.subject_id.trim().is_empty()).then(|| self.keyer.key(&r.subject_id));
-                    sqlx::query(
-                        "INSERT INTO lookup_cases (case_no, subject_key, operator, opened, closed)
-                         VALUES (?, ?, ?, ?, ?)",
-                    )
-                    .bind(baomi_ledger::lookup::normalise_case(&r.case_no))
-                    .bind(key.map(|k| k.to_vec()))
-                    .bind(r.assigned_operator.trim())
-                    .bind(r.opened)
-                    .bind(r.closed)
-                    .execute(&mut *tx)
-                    .await?;
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                        "INSERT INTO lookup_cases (case_no, subject_key, operator, opened, closed) ",
+                    );
+                    q.push_values(chunk, |mut b, r| {
+                        let key = (!r.subject_id.trim().is_empty())
+                            .then(|| self.keyer.key(&r.subject_id).to_vec());
+                        b.push_bind(baomi_ledger::lookup::normalise_case(&r.case_no))
+                            .push_bind(key)
+                            .push_bind(r.assigned_operator.trim().to_string())
+                            .push_bind(r.opened)
+                            .push_bind(r.closed);
+                    });
+                    q.build().execute(&mut *tx).await?;
                 }
                 // Recent days are judged again against the new registry (older verdicts stand).
                 let from = rows.iter().map(|r| r.opened).min().unwrap_or(0);

@@ -31,6 +31,23 @@ pub struct ReportRow {
     pub median_hours_to_sign: Option<f64>,
 }
 
+/// One row of a period's breakdown: look-ups of a unit by system, action and reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownRow {
+    /// Unit name (empty: operator not in the org chart).
+    pub unit: String,
+    /// System looked up in.
+    pub system: String,
+    /// `query`, `print` or `export`.
+    pub action: String,
+    /// Reason code (empty: none given).
+    pub reason: String,
+    /// Look-ups.
+    pub lookups: i64,
+    /// Flagged.
+    pub flagged: i64,
+}
+
 /// A drawn sample.
 #[derive(Debug, Serialize)]
 pub struct Sample {
@@ -91,6 +108,37 @@ impl Ledger {
                         .map(|m| (m / 60.0 * 10.0).round() / 10.0),
                     operator: op,
                 }
+            })
+            .collect())
+    }
+
+    /// Counts of the days `from..=to` by unit, system, action and reason; integrity officers
+    /// only.
+    pub async fn breakdown(&self, officer: &User, from: i64, to: i64) -> Result<Vec<BreakdownRow>> {
+        if !officer.has(Role::Integrity) {
+            return Err(Error::Forbidden);
+        }
+        let rows = sqlx::query(
+            "SELECT COALESCE(n.name, ''), l.system, l.action, l.reason_code, COUNT(*), COUNT(f.lookup_id)
+             FROM lookups l LEFT JOIN units n ON n.id = l.unit_id
+             LEFT JOIN lookup_flags f ON f.lookup_id = l.id
+             WHERE l.day >= ? AND l.day <= ?
+             GROUP BY n.name, l.system, l.action, l.reason_code
+             ORDER BY n.name, l.system, COUNT(*) DESC",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| BreakdownRow {
+                unit: r.get(0),
+                system: r.get(1),
+                action: r.get(2),
+                reason: r.get(3),
+                lookups: r.get(4),
+                flagged: r.get(5),
             })
             .collect())
     }

@@ -5,6 +5,7 @@
 mod files;
 mod integrity;
 mod mine;
+mod report;
 mod review;
 
 use crate::auth::{CsrfForm, HasCsrf};
@@ -32,7 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lookups/search", post(integrity::search))
         .route("/lookups/reveal", post(integrity::reveal))
         .route("/lookups/sample", post(integrity::sample))
-        .route("/lookups/report", get(files::report))
+        .route("/lookups/report", get(report::report))
         .route(
             "/lookups/import",
             get(files::import_form)
