@@ -180,14 +180,15 @@ pub async fn serve(st: AppState) -> Result<()> {
             }
         })
     };
-    // Days whose look-ups changed are judged every half minute, oldest first.
+    // Days whose look-ups changed are judged every half minute, oldest first (the day in
+    // progress every five minutes).
     let judge = {
         let ledger = st.ledger.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
             loop {
                 tick.tick().await;
-                if let Err(e) = ledger.evaluate_dirty().await {
+                if let Err(e) = ledger.evaluate_due().await {
                     tracing::error!(error = %e, "judging look-up days");
                 }
             }

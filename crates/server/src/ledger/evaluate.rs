@@ -15,6 +15,9 @@ use std::collections::HashMap;
 /// Days of history the rules see.
 pub const HISTORY_DAYS: i64 = 28;
 
+/// Seconds between two judgements of the day in progress by the server's timer.
+pub const TODAY_EVERY: i64 = 300;
+
 /// Rows per multi-row INSERT of a day's results (5 columns at most: far below SQLite's limit).
 const INSERT_ROWS: usize = 500;
 
@@ -58,6 +61,29 @@ impl Ledger {
                 .iter()
                 .map(|r| r.get(0))
                 .collect();
+        let mut out = Vec::new();
+        for d in days {
+            out.push(self.evaluate_day(d).await?);
+        }
+        Ok(out)
+    }
+
+    /// What the server judges every half minute: changed days, except that the day still in
+    /// progress is judged again at most every [`TODAY_EVERY`] seconds (a national agency's day
+    /// takes tens of seconds to judge, and it changes all day long).
+    pub async fn evaluate_due(&self) -> Result<Vec<Judged>> {
+        let days: Vec<i64> = sqlx::query(
+            "SELECT day FROM lookup_days WHERE dirty = 1
+               AND (day < ? OR evaluated_at IS NULL OR evaluated_at < ?)
+             ORDER BY day",
+        )
+        .bind(self.today())
+        .bind(clock::now() - TODAY_EVERY)
+        .fetch_all(&self.db)
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
         let mut out = Vec::new();
         for d in days {
             out.push(self.evaluate_day(d).await?);
