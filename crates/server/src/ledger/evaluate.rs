@@ -7,7 +7,7 @@ use super::{Ledger, hex};
 use crate::audit::{Audit, Event, Outcome};
 use crate::clock;
 use crate::error::{Error, Result};
-use baomi_ledger::{Action, History, Lookup, rules};
+use baomi_ledger::{History, Lookup, rules};
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -114,35 +114,14 @@ impl Ledger {
         .bind(day)
         .execute(&self.db)
         .await?;
-        // Streamed: a national agency's day is 1.5 million rows.
-        let mut ids = Vec::new();
-        let mut lookups = Vec::new();
-        {
-            use futures_util::TryStreamExt;
-            let mut rows = sqlx::query(
-                "SELECT id, system, event_id, at, operator, subject_key, action, reason_code, case_no
-                 FROM lookups WHERE day = ? ORDER BY at, id",
-            )
-            .bind(day)
-            .fetch(&self.db);
-            while let Some(r) = rows.try_next().await? {
-                ids.push(r.get::<i64, _>(0));
-                let key: &[u8] = r.get(5);
-                lookups.push(Lookup {
-                    event_id: r.get(2),
-                    at: r.get(3),
-                    system: r.get(1),
-                    operator: r.get(4),
-                    subject: <[u8; 16]>::try_from(key).map_err(|_| {
-                        Error::Internal("lookup subject key is not 16 bytes".into())
-                    })?,
-                    action: Action::parse(r.get::<&str, _>(6)).unwrap_or(Action::Query),
-                    reason_code: r.get(7),
-                    case_no: r.get(8),
-                });
-            }
-        }
-        let reference = self.reference_for(day).await?;
+        // A national agency's day is 1.5 million rows: read through the bulk path, sorted here.
+        let mut rows_in = super::bulk::day_lookups(&self.db, day).await?;
+        rows_in.sort_unstable_by_key(|(id, l)| (l.at, *id));
+        let (ids, lookups): (Vec<i64>, Vec<Lookup>) = rows_in.into_iter().unzip();
+        let case_nos: std::collections::BTreeSet<&str> =
+            lookups.iter().map(|l| l.case_no.as_str()).collect();
+        let reference = self.reference_for(day, &case_nos).await?;
+        drop(case_nos);
         let history = self.history_before(day).await?;
         let cfg = self.cfg.clone();
         let (flags, lookups, reference) = tokio::task::spawn_blocking(move || {

@@ -6,6 +6,7 @@
 //!
 //! The service owns the `lookup*` tables; handlers reach them only through it.
 
+mod bulk;
 pub mod evaluate;
 pub mod ingest;
 pub mod refdata;

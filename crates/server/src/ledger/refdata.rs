@@ -216,8 +216,12 @@ impl Ledger {
     }
 
     /// The reference data for judging `day`: staff, shifts around it, the cases its look-ups
-    /// name, the protected list.
-    pub(crate) async fn reference_for(&self, day: i64) -> Result<Reference> {
+    /// name (`case_nos`, normalised), the protected list.
+    pub(crate) async fn reference_for(
+        &self,
+        day: i64,
+        case_nos: &BTreeSet<&str>,
+    ) -> Result<Reference> {
         let mut r = Reference::default();
         let staff = sqlx::query(
             "SELECT u.id, u.username, u.employee_no, COALESCE(n.code, ''), u.title FROM users u
@@ -255,17 +259,14 @@ impl Ledger {
         {
             r.add_shift(row.get::<&str, _>(0), row.get(1), row.get(2));
         }
-        for row in sqlx::query(
-            "SELECT case_no, subject_key, operator, opened, closed FROM lookup_cases
-             WHERE case_no IN (SELECT DISTINCT case_no FROM lookups WHERE day = ? AND case_no <> '')",
-        )
-        .bind(day)
-        .fetch_all(&self.db)
-        .await?
-        {
-            let key: Option<Vec<u8>> = row.get(1);
-            let key = key.and_then(|k| <[u8; 16]>::try_from(k.as_slice()).ok());
-            r.add_case_row(row.get::<&str, _>(0), key, row.get::<&str, _>(2), row.get(3), row.get(4));
+        // By the numbers already in memory: the day's look-ups are not read a second time.
+        let nos: Vec<String> = case_nos
+            .iter()
+            .filter(|n| !n.is_empty())
+            .map(|n| n.to_string())
+            .collect();
+        for (no, key, op, opened, closed) in super::bulk::cases(&self.db, nos).await? {
+            r.add_case_row(&no, key, &op, opened, closed);
         }
         r.case_registry = sqlx::query("SELECT 1 FROM lookup_cases LIMIT 1")
             .fetch_optional(&self.db)
