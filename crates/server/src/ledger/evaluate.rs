@@ -15,6 +15,9 @@ use std::collections::HashMap;
 /// Days of history the rules see.
 pub const HISTORY_DAYS: i64 = 28;
 
+/// Days of uncovered look-ups kept for the repeat rule (at least `repeat_subject_days` + 30).
+pub const UNCOVERED_KEPT_DAYS: i64 = 60;
+
 /// Seconds between two judgements of the day in progress by the server's timer.
 pub const TODAY_EVERY: i64 = 300;
 
@@ -179,8 +182,14 @@ impl Ledger {
             });
             q.build().execute(&mut *tx).await?;
         }
-        sqlx::query("DELETE FROM lookup_uncovered WHERE day = ?")
+        // This day's, and those too old to matter to any day still likely to be judged again
+        // (the repeat rule looks back days, not months): the table stays a few weeks long.
+        sqlx::query("DELETE FROM lookup_uncovered WHERE day = ? OR day < ?")
             .bind(day)
+            .bind(
+                self.today()
+                    - UNCOVERED_KEPT_DAYS.max(self.cfg.rules.repeat_subject_days as i64 + 30),
+            )
             .execute(&mut *tx)
             .await?;
         let uncovered: Vec<&Lookup> = lookups
