@@ -125,7 +125,7 @@ def ingestion(tmp, threads, per_request=1000):
                   "reason_text": r["reason_text"], "case_no": r["case_no"], "terminal": r["terminal"]}
                  for r in rows[i:i + per_request]]
         bodies.append(json.dumps({"lookups": batch}, ensure_ascii=False).encode())
-    data = Path(tmp) / "ingest-data"
+    data = Path(tmp) / f"ingest-data-{threads}x{per_request}"
     srv = Server(data)
     try:
         srv.adm("import-org", out / "org.csv", "--apply")
