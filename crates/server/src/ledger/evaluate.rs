@@ -57,31 +57,27 @@ pub struct FlagRow {
 impl Ledger {
     /// Judges every day whose look-ups changed, oldest first.
     pub async fn evaluate_dirty(&self) -> Result<Vec<Judged>> {
-        let days: Vec<i64> =
-            sqlx::query("SELECT day FROM lookup_days WHERE dirty = 1 ORDER BY day")
-                .fetch_all(&self.db)
-                .await?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-        let mut out = Vec::new();
-        for d in days {
-            out.push(self.evaluate_day(d).await?);
-        }
-        Ok(out)
+        // No day is "in progress": every changed day is due.
+        self.evaluate_changed(i64::MAX, i64::MAX).await
     }
 
     /// What the server judges every half minute: changed days, except that the day still in
     /// progress is judged again at most every [`TODAY_EVERY`] seconds (a national agency's day
     /// takes tens of seconds to judge, and it changes all day long).
     pub async fn evaluate_due(&self) -> Result<Vec<Judged>> {
+        self.evaluate_changed(self.today(), clock::now() - TODAY_EVERY)
+            .await
+    }
+
+    /// Changed days before `today`, and changed later days last judged before `stale`.
+    async fn evaluate_changed(&self, today: i64, stale: i64) -> Result<Vec<Judged>> {
         let days: Vec<i64> = sqlx::query(
             "SELECT day FROM lookup_days WHERE dirty = 1
                AND (day < ? OR evaluated_at IS NULL OR evaluated_at < ?)
              ORDER BY day",
         )
-        .bind(self.today())
-        .bind(clock::now() - TODAY_EVERY)
+        .bind(today)
+        .bind(stale)
         .fetch_all(&self.db)
         .await?
         .iter()
