@@ -486,6 +486,37 @@ async fn the_landlord_is_flagged_with_the_evidence() {
     ));
 }
 
+/// The server's timer judges a changed past day at once, but the day in progress again only
+/// after a pause; an explicit evaluation judges everything changed.
+#[tokio::test]
+async fn the_day_in_progress_is_judged_again_only_after_a_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = start(dir.path()).await.state;
+    let (_, token) = agency(&st).await;
+    let now = baomi_server::clock::now();
+    let send_at = |id: &str, at: i64| {
+        let b = serde_json::json!([{
+            "event_id": id, "time": at, "system": "戶役政", "operator": "wang",
+            "subject_id": "A123456789", "reason_code": "民眾臨櫃申辦"
+        }]);
+        push("/api/v1/lookups", &token, b.to_string())
+    };
+    assert_eq!(send(&st, send_at("t1", now)).await.status(), StatusCode::OK);
+    let judged = st.ledger.evaluate_due().await.unwrap();
+    assert_eq!(judged.len(), 1, "first time: judged at once");
+    assert_eq!(send(&st, send_at("t2", now)).await.status(), StatusCode::OK);
+    assert_eq!(
+        send(&st, send_at("y1", now - 86_400)).await.status(),
+        StatusCode::OK
+    );
+    let judged = st.ledger.evaluate_due().await.unwrap();
+    assert_eq!(judged.len(), 1, "yesterday only: {judged:?}");
+    assert_eq!(judged[0].day, st.ledger.today() - 1);
+    let judged = st.ledger.evaluate_dirty().await.unwrap();
+    assert_eq!(judged.len(), 1);
+    assert_eq!((judged[0].day, judged[0].lookups), (st.ledger.today(), 2));
+}
+
 #[tokio::test]
 async fn review_follows_the_org_chart_and_sign_offs_are_final() {
     let dir = tempfile::tempdir().unwrap();
