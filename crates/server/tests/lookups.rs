@@ -155,6 +155,38 @@ async fn batches_are_idempotent_all_or_nothing_and_logged() {
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{junk}");
     }
     assert_eq!(count(&st).await, 3);
+    // Within one batch too: the same event twice is a duplicate, the same id with other
+    // content a conflict.
+    let twice = lookup("e9", "2026-11-02 11:00", "wang", "D123456789", "", "");
+    let r = send(
+        &st,
+        push(
+            "/api/v1/lookups",
+            &token,
+            serde_json::json!([twice, twice]).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(body(r).await, r#"{"accepted":1,"duplicates":1}"#);
+    let other = lookup("e10", "2026-11-02 11:00", "wang", "E123456789", "", "");
+    let mut changed = other.clone();
+    changed["subject_id"] = "E223456789".into();
+    let r = send(
+        &st,
+        push(
+            "/api/v1/lookups",
+            &token,
+            serde_json::json!([other, changed]).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(count(&st).await, 4);
+    // Back to the three rows the checks below are about.
+    sqlx::query("DELETE FROM lookups WHERE event_id = 'e9'")
+        .execute(&st.db)
+        .await
+        .unwrap();
     // The subject: keyed alike whatever its width, sealed, masked; never in clear.
     type Stored = (Vec<u8>, Vec<u8>, String, Option<i64>);
     let rows: Vec<Stored> = sqlx::query_as(

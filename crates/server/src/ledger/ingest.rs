@@ -104,6 +104,7 @@ impl Ledger {
         let line = |i: usize| lines.and_then(|l| l.get(i).copied()).unwrap_or(i as u64);
         let mut problems = Vec::new();
         let mut seen = HashMap::new();
+        let mut repeated = vec![false; rows.len()];
         for (i, r) in rows.iter().enumerate() {
             for m in r.check() {
                 problems.push(Problem {
@@ -113,18 +114,36 @@ impl Ledger {
                     conflict: false,
                 });
             }
-            if let Some(first) = seen.insert((&r.system, &r.event_id), i) {
-                problems.push(Problem {
+            // The same event twice in one batch is a retry folded in (a duplicate); the same id
+            // with other content is a conflict, as it is across batches.
+            match seen.get(&(&r.system, &r.event_id)) {
+                None => {
+                    seen.insert((&r.system, &r.event_id), i);
+                }
+                Some(&first) if rows[first] == *r => repeated[i] = true,
+                Some(&first) => problems.push(Problem {
                     line: line(i),
                     event_id: r.event_id.clone(),
-                    message: format!("event_id repeated in this batch (first at {})", line(first)),
-                    conflict: false,
-                });
+                    message: format!(
+                        "event_id repeated in this batch with other content (first at {})",
+                        line(first)
+                    ),
+                    conflict: true,
+                }),
             }
         }
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        let folded = repeated.iter().filter(|&&r| r).count();
+        let (rows, lines): (Vec<RawLookup>, Option<Vec<u64>>) = if folded == 0 {
+            (rows, lines.map(<[u64]>::to_vec))
+        } else {
+            let keep: Vec<usize> = (0..rows.len()).filter(|&i| !repeated[i]).collect();
+            let lines = lines.map(|_| keep.iter().map(|&i| line(i)).collect());
+            let mut rows: Vec<Option<RawLookup>> = rows.into_iter().map(Some).collect();
+            (keep.iter().filter_map(|&i| rows[i].take()).collect(), lines)
+        };
         let operators = self.operators(&rows).await?;
         let ids: Vec<(Option<i64>, Option<i64>)> = rows
             .iter()
@@ -172,11 +191,15 @@ impl Ledger {
         let done = self
             .write(Batch {
                 rows: prepared,
-                lines: lines.map(<[u64]>::to_vec),
+                lines,
                 source: source.to_string(),
                 audit: audited.then(|| (actor, ip.to_string())),
             })
-            .await?;
+            .await?
+            .map(|mut out| {
+                out.duplicates += folded;
+                out
+            });
         if done.is_ok() {
             self.ship().await?;
             if audited {
