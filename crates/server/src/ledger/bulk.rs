@@ -4,9 +4,9 @@
 //! module on the same file, and probing ~750,000 case numbers 20 s. Here a prepared
 //! statement is stepped in a blocking task and rows are decoded in place.
 //!
-//! Safety rests on one rule: the raw handle is used only while sqlx's lock on that
-//! connection is held (`LockedSqliteHandle`), and every statement is finalized before the
-//! lock is released.
+//! Safety rests on one rule: the raw handle is used only by the blocking task that holds
+//! sqlx's lock on that connection (`LockedSqliteHandle`) and owns the connection, and every
+//! statement is finalized before the lock is released.
 
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -83,25 +83,28 @@ pub async fn cases(db: &Db, nos: Vec<String>) -> Result<Vec<CaseRow>> {
     .await
 }
 
-/// The raw handle of a pooled connection, movable to a blocking task.
+/// The raw handle of a pooled connection.
 struct Raw(NonNull<ffi::sqlite3>);
-// SAFETY: SQLite connections are opened in serialized or multi-thread mode by sqlx; the handle
-// is used by one thread at a time, while sqlx's lock on the connection is held.
-unsafe impl Send for Raw {}
 
+/// Runs `f` on a pooled connection's raw handle in a blocking task that owns the connection
+/// and sqlx's lock on it: if the caller is cancelled, the task still finishes before the
+/// connection goes back to the pool, so nobody else can use it meanwhile.
 async fn with_raw<T, F>(db: &Db, f: F) -> Result<T>
 where
     T: Send + 'static,
     F: FnOnce(&Raw) -> Result<T> + Send + 'static,
 {
     let mut conn = db.acquire().await?;
-    let mut locked = conn.lock_handle().await?;
-    let raw = Raw(locked.as_raw_handle());
-    let out = tokio::task::spawn_blocking(move || f(&raw))
-        .await
-        .map_err(|e| Error::Internal(format!("bulk read: {e}")))?;
-    drop(locked);
-    out
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut locked = rt.block_on(conn.lock_handle())?;
+        let raw = Raw(locked.as_raw_handle());
+        let out = f(&raw);
+        drop(locked);
+        out
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("bulk read: {e}")))?
 }
 
 /// A prepared statement, finalized on drop.
