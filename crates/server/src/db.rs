@@ -36,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "lookup_subject_by_day",
         include_str!("../migrations/0005_lookup_subject_by_day.sql"),
     ),
+    (
+        6,
+        "messenger",
+        include_str!("../migrations/0006_messenger.sql"),
+    ),
 ];
 
 /// Opens (creating if needed) the database file and applies pending migrations.

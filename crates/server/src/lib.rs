@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod layers;
 pub mod ledger;
 pub mod logserve;
+pub mod messenger;
 pub mod metrics;
 pub mod orgchart;
 pub mod ratelimit;
@@ -136,6 +137,10 @@ pub async fn open(cfg: Config) -> Result<Opened> {
     let sealer = seal::Sealer::load_or_create(&cfg.data_dir.join("keys").join("seal.key"))?;
     let ledger = ledger::Ledger::open(&cfg.data_dir, db.clone(), audit.clone(), sealer.clone())?;
     ledger.recover(&paths.public).await?;
+    if let Some(log) = audit.log() {
+        messenger::recover(&db, log, &paths.public).await?;
+    }
+    let messenger = messenger::Messenger::open(&cfg.data_dir, db.clone(), audit.clone())?;
     let ttl = sessions::Ttl {
         idle: cfg.session_idle_minutes * 60,
         absolute: cfg.session_absolute_hours * 3600,
@@ -148,6 +153,7 @@ pub async fn open(cfg: Config) -> Result<Opened> {
         ttl,
         sealer,
         ledger,
+        messenger,
         metrics: Default::default(),
         signin_limit: ratelimit::Limiter::new(cfg.signin_burst, cfg.signin_per_minute),
         cfg,
@@ -164,6 +170,7 @@ pub async fn serve(st: AppState) -> Result<()> {
     let shipper = {
         let audit = st.audit.clone();
         let ledger = st.ledger.clone();
+        let messenger = st.messenger.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
             loop {
@@ -176,6 +183,9 @@ pub async fn serve(st: AppState) -> Result<()> {
                 }
                 if let Err(e) = ledger.flush().await {
                     tracing::error!(error = %e, "recording where look-ups are in the log");
+                }
+                if let Err(e) = messenger.flush().await {
+                    tracing::error!(error = %e, "recording where conversation events are in the log");
                 }
             }
         })

@@ -30,6 +30,8 @@ pub struct Inner {
     pub sealer: crate::seal::Sealer,
     /// The look-up ledger.
     pub ledger: crate::ledger::Ledger,
+    /// The guarded messenger.
+    pub messenger: crate::messenger::Messenger,
     /// Prometheus metrics.
     pub metrics: crate::metrics::Metrics,
     /// Sign-in attempts per client address.

@@ -19,6 +19,8 @@ pub const SCOPES: &[&str] = &[
     "lookups:read",
     "audit:read",
     "metrics:read",
+    "messages:read",
+    "messages:write",
 ];
 
 /// A live token.

@@ -2,6 +2,8 @@
 //! by an OpenAPI document generated from these handlers at `/api/v1/openapi.json`.
 
 pub mod lookups;
+pub mod messages;
+pub mod stream;
 
 use crate::auth::ApiCaller;
 use crate::error::Result;
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(me))
         .route("/openapi.json", get(openapi))
         .merge(lookups::routes())
+        .merge(messages::routes())
 }
 
 /// The signed-in user (or the account an API token acts as).
@@ -115,7 +118,11 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "baomi", description = "baomi (保密) server API", version = "1"),
-    paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags),
+    paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags,
+        messages::directory, messages::list, messages::create, messages::members, messages::invite,
+        messages::remove, messages::set_admin, messages::join, messages::requests, messages::decide,
+        messages::audience, messages::messages, messages::send, messages::read, messages::edit,
+        messages::recall, messages::forward, messages::receipts, messages::events, messages::export),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
         lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut, lookups::RefKind)),
     modifiers(&Security)

@@ -29,6 +29,9 @@ pub struct Person {
     pub roles: BTreeSet<Role>,
     /// Still working here.
     pub active: bool,
+    /// A guest from outside the agency (another agency, a contractor): marked external
+    /// wherever their name appears, kept out of agency-only conversations.
+    pub external: bool,
 }
 
 /// A unit as the file describes it.
@@ -71,6 +74,7 @@ const COLUMNS: &[(&str, &str)] = &[
     ("supervisor", "主管員工編號"),
     ("roles", "角色"),
     ("status", "狀態"),
+    ("external", "外部人員"),
 ];
 
 /// Decodes UTF-8 (with or without BOM) or Big5; anything else is refused, not guessed (the
@@ -197,6 +201,20 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<OrgFile, Vec<LineError>> {
                 true
             }
         };
+        let external = match get("external").to_lowercase().as_str() {
+            "" | "no" | "否" | "0" | "false" => false,
+            "yes" | "是" | "1" | "true" | "guest" | "外部" => true,
+            other => {
+                errors.push(err(line, format!("external {other:?}: yes/是 or no/否")));
+                false
+            }
+        };
+        if external && roles.len() > 1 {
+            errors.push(err(
+                line,
+                "a guest (external) holds no supervisor or integrity role".into(),
+            ));
+        }
         if !unit.is_empty() {
             let u = Unit {
                 code: unit.clone(),
@@ -229,6 +247,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<OrgFile, Vec<LineError>> {
             supervisor: get("supervisor"),
             roles,
             active,
+            external,
         });
     }
     for u in out.units.values() {

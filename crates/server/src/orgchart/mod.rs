@@ -7,7 +7,8 @@
 //! `employee_no 員工編號, username 帳號, name 姓名, unit_code 單位代碼, unit_name 單位名稱,
 //! parent_unit_code 上級單位代碼, title 職稱, supervisor 主管員工編號, roles 角色, status 狀態`.
 //! `roles`: `supervisor`/`主管`, `integrity`/`政風` separated by `;` (staff is implied);
-//! `status`: `active`/`在職` or `left`/`離職`.
+//! `status`: `active`/`在職` or `left`/`離職`; optional `external 外部人員`: `yes`/`是` for guests
+//! from outside the agency (contractors, other agencies), shown as external in the messenger.
 //!
 //! [`file`] parses and checks the CSV; this module computes the changes against the database
 //! ([`plan`]) and applies them ([`apply`]).
@@ -86,12 +87,13 @@ struct DbPerson {
     supervisor: Option<String>,
     roles: BTreeSet<Role>,
     disabled: bool,
+    external: bool,
 }
 
 async fn load_people(db: &Db) -> Result<HashMap<String, DbPerson>> {
     let rows = sqlx::query(
         "SELECT u.id, u.employee_no, u.username, u.display_name, n.code, u.title, s.employee_no,
-                u.disabled_at
+                u.disabled_at, u.external
          FROM users u LEFT JOIN units n ON n.id = u.unit_id LEFT JOIN users s ON s.id = u.supervisor_id
          WHERE u.employee_no IS NOT NULL",
     )
@@ -120,6 +122,7 @@ async fn load_people(db: &Db) -> Result<HashMap<String, DbPerson>> {
                     supervisor: r.get(6),
                     roles: by_id.remove(&id).unwrap_or_default(),
                     disabled: r.get::<Option<i64>, _>(7).is_some(),
+                    external: r.get::<i64, _>(8) != 0,
                 },
             )
         })
@@ -209,6 +212,9 @@ pub async fn plan(db: &Db, file: &OrgFile) -> Result<Plan> {
                         d.unit.as_deref().unwrap_or("-"),
                         p.unit_code
                     ));
+                }
+                if d.external != p.external {
+                    fields.push(format!("external: {} -> {}", d.external, p.external));
                 }
                 if d.title != p.title {
                     fields.push(format!("title: {} -> {}", d.title, p.title));
@@ -300,17 +306,18 @@ pub async fn apply(
     }
     for p in &file.people {
         sqlx::query(
-            "INSERT INTO users (username, display_name, employee_no, unit_id, title, created_at, updated_at)
-             VALUES (?, ?, ?, (SELECT id FROM units WHERE code = ?), ?, ?, ?)
+            "INSERT INTO users (username, display_name, employee_no, unit_id, title, external, created_at, updated_at)
+             VALUES (?, ?, ?, (SELECT id FROM units WHERE code = ?), ?, ?, ?, ?)
              ON CONFLICT (employee_no) DO UPDATE SET username = excluded.username,
                display_name = excluded.display_name, unit_id = excluded.unit_id,
-               title = excluded.title, updated_at = excluded.updated_at",
+               title = excluded.title, external = excluded.external, updated_at = excluded.updated_at",
         )
         .bind(&p.username)
         .bind(&p.name)
         .bind(&p.employee_no)
         .bind(&p.unit_code)
         .bind(&p.title)
+        .bind(p.external)
         .bind(now)
         .bind(now)
         .execute(&mut *tx)
