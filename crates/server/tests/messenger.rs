@@ -138,7 +138,7 @@ async fn group(st: &AppState, admin: &Who, title: &str, sensitivity: &str, membe
         admin,
         "POST",
         "/api/v1/conversations",
-        Some(json!({"kind": "group", "title": title, "sensitivity": sensitivity, "members": members})),
+        Some(json!({"title": title, "sensitivity": sensitivity, "members": members})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -666,8 +666,8 @@ async fn a_guest_cannot_forward_out_of_a_no_forward_group_nor_copy_it_out_with_a
         &st,
         &vendor,
         "POST",
-        "/api/v1/conversations",
-        Some(json!({"kind": "direct", "with": chief.id})),
+        "/api/v1/conversations/direct",
+        Some(json!({"with": chief.id})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -721,7 +721,7 @@ async fn a_guest_cannot_forward_out_of_a_no_forward_group_nor_copy_it_out_with_a
         &vendor,
         "POST",
         "/api/v1/conversations",
-        Some(json!({"kind": "group", "title": "x"})),
+        Some(json!({"title": "x"})),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);

@@ -4,6 +4,7 @@
 //! `messages:read` / `messages:write`. A token never reads a 不得轉傳 conversation: nothing may
 //! be copied out of it.
 
+use super::input::{Int, J, P, Q};
 use crate::accounts::Role;
 use crate::auth::{ApiCaller, Via};
 use crate::error::{Error, Result};
@@ -16,8 +17,7 @@ use crate::messenger::read::{
 };
 use crate::messenger::send::{Draft, ForwardDraft, GateOutcome};
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/directory", get(directory))
         .route("/conversations", get(list).post(create))
+        .route("/conversations/direct", post(direct))
         .route("/conversations/{id}/members", get(members).post(invite))
         .route(
             "/conversations/{id}/members/{user}",
@@ -48,16 +49,6 @@ pub fn routes() -> Router<AppState> {
         .route("/stream", get(super::stream::stream))
 }
 
-fn json<T>(r: std::result::Result<Json<T>, JsonRejection>) -> Result<T> {
-    r.map(|Json(v)| v)
-        .map_err(|e| Error::BadRequest(e.body_text()))
-}
-
-fn query<T>(r: std::result::Result<Query<T>, QueryRejection>) -> Result<T> {
-    r.map(|Query(v)| v)
-        .map_err(|e| Error::BadRequest(e.body_text()))
-}
-
 fn reader(c: &ApiCaller) -> Result<()> {
     c.require_scope("messages:read")
 }
@@ -72,6 +63,7 @@ fn by_token(c: &ApiCaller) -> bool {
 
 /// Search text.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryQuery {
     /// Part of a name, unit or title (empty: everyone, up to 50).
     #[serde(default)]
@@ -88,10 +80,9 @@ pub struct DirectoryQuery {
 async fn directory(
     State(st): State<AppState>,
     c: ApiCaller,
-    q: std::result::Result<Query<DirectoryQuery>, QueryRejection>,
+    Q(q): Q<DirectoryQuery>,
 ) -> Result<Json<Vec<Person>>> {
     reader(&c)?;
-    let q = query(q)?;
     if q.q.chars().count() > 100 {
         return Err(Error::BadRequest("q: at most 100 characters".into()));
     }
@@ -100,7 +91,8 @@ async fn directory(
 
 /// The caller's conversations.
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "messenger",
-    responses((status = 200, description = "Conversations, latest activity first", body = [ConversationView]),
+    responses((status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Conversations, latest activity first", body = [ConversationView]),
         (status = 401, description = "Not signed in", body = super::ErrorBody),
         (status = 403, description = "Scope missing", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
@@ -113,25 +105,32 @@ async fn list(State(st): State<AppState>, c: ApiCaller) -> Result<Json<Vec<Conve
     Ok(Json(all))
 }
 
-/// A new conversation: a group (`title`, `sensitivity`, `members`) or a one-to-one
-/// conversation (`with`).
+/// A new group; the caller is its admin.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewConversation {
-    /// `group` or `direct`.
-    pub kind: String,
-    /// Group title.
-    #[serde(default)]
+pub struct NewGroup {
+    /// Title (1 to 80 characters, no control characters).
+    #[schema(
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$",
+        max_length = 80
+    )]
     pub title: String,
-    /// Group sensitivity (default `normal`).
+    /// Sensitivity (default `normal`).
     #[serde(default)]
     pub sensitivity: Option<Sensitivity>,
-    /// Group members besides the caller (added at once: the creator is the group's admin).
+    /// Members besides the caller, added at once.
     #[serde(default)]
-    pub members: Vec<i64>,
-    /// The other person of a one-to-one conversation.
-    #[serde(default)]
-    pub with: Option<i64>,
+    #[schema(value_type = Vec<i64>, max_items = 1000)]
+    pub members: Vec<Int>,
+}
+
+/// A one-to-one conversation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDirect {
+    /// The other person.
+    #[schema(value_type = i64)]
+    pub with: Int,
 }
 
 /// A conversation's id.
@@ -141,10 +140,11 @@ pub struct Created {
     pub id: i64,
 }
 
-/// Creates a group or opens the one-to-one conversation with someone.
-#[utoipa::path(post, path = "/api/v1/conversations", tag = "messenger", request_body = NewConversation,
-    responses((status = 200, description = "The conversation", body = Created),
-        (status = 400, description = "Bad request", body = super::ErrorBody),
+/// Creates a group with the caller as its admin.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "messenger", request_body = NewGroup,
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 200, description = "The group", body = Created),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
         (status = 403, description = "Guests cannot create groups; scope missing", body = super::ErrorBody),
         (status = 404, description = "No such person", body = super::ErrorBody),
         (status = 409, description = "A guest named for an agency-only group", body = super::ErrorBody)),
@@ -152,45 +152,57 @@ pub struct Created {
 async fn create(
     State(st): State<AppState>,
     c: ApiCaller,
-    body: std::result::Result<Json<NewConversation>, JsonRejection>,
+    J(n): J<NewGroup>,
 ) -> Result<Json<Created>> {
     writer(&c)?;
-    let n = json(body)?;
-    let id = match n.kind.as_str() {
-        "group" => {
-            if n.members.len() > 1000 {
-                return Err(Error::BadRequest("at most 1000 members at once".into()));
-            }
-            st.messenger
-                .create_group(
-                    &c.user,
-                    &n.title,
-                    n.sensitivity.unwrap_or(Sensitivity::Normal),
-                    &n.members,
-                )
-                .await?
-        }
-        "direct" => {
-            let with = n
-                .with
-                .ok_or_else(|| Error::BadRequest("`with` names the other person".into()))?;
-            st.messenger.direct(&c.user, with).await?
-        }
-        _ => return Err(Error::BadRequest("kind: `group` or `direct`".into())),
-    };
+    if n.members.len() > 1000 {
+        return Err(Error::BadRequest("at most 1000 members at once".into()));
+    }
+    let members: Vec<i64> = n.members.iter().map(|m| m.0).collect();
+    let id = st
+        .messenger
+        .create_group(
+            &c.user,
+            &n.title,
+            n.sensitivity.unwrap_or(Sensitivity::Normal),
+            &members,
+        )
+        .await?;
+    Ok(Json(Created { id }))
+}
+
+/// Opens (creating on first use) the one-to-one conversation with someone.
+#[utoipa::path(post, path = "/api/v1/conversations/direct", tag = "messenger", request_body = NewDirect,
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 200, description = "The conversation", body = Created),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 404, description = "No such person (or not visible to a guest)", body = super::ErrorBody),
+        (status = 409, description = "With oneself", body = super::ErrorBody)),
+    security(("token" = ["messages:write"]), ("session" = [])))]
+async fn direct(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    J(n): J<NewDirect>,
+) -> Result<Json<Created>> {
+    writer(&c)?;
+    let id = st.messenger.direct(&c.user, n.with.0).await?;
     Ok(Json(Created { id }))
 }
 
 /// Members of one of the caller's conversations.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/members", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")),
-    responses((status = 200, description = "Members", body = [MemberView]),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Members", body = [MemberView]),
         (status = 404, description = "Not a member (or no such conversation)", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn members(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<Json<Vec<MemberView>>> {
     reader(&c)?;
     Ok(Json(st.messenger.members(c.user.id, id).await?))
@@ -201,7 +213,8 @@ async fn members(
 #[serde(deny_unknown_fields)]
 pub struct Invite {
     /// User id.
-    pub user: i64,
+    #[schema(value_type = i64)]
+    pub user: Int,
 }
 
 /// What an invitation did.
@@ -216,7 +229,9 @@ pub struct Invited {
 /// Adds a member (admins) or asks the admins to (members).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/members", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")), request_body = Invite,
-    responses((status = 200, description = "Added or requested", body = Invited),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 200, description = "Added or requested", body = Invited),
         (status = 400, description = "No such person", body = super::ErrorBody),
         (status = 404, description = "Not a member", body = super::ErrorBody),
         (status = 409, description = "Already a member; guests not allowed", body = super::ErrorBody)),
@@ -224,12 +239,11 @@ pub struct Invited {
 async fn invite(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    body: std::result::Result<Json<Invite>, JsonRejection>,
+    P(id): P<i64>,
+    J(i): J<Invite>,
 ) -> Result<Json<Invited>> {
     writer(&c)?;
-    let i = json(body)?;
-    let request = st.messenger.invite(&c.user, id, i.user).await?;
+    let request = st.messenger.invite(&c.user, id, i.user.0).await?;
     Ok(Json(Invited {
         status: if request.is_some() {
             "requested"
@@ -244,14 +258,17 @@ async fn invite(
 /// The caller leaves, or an admin removes a member.
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}/members/{user}", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation"), ("user" = i64, Path, description = "Member")),
-    responses((status = 204, description = "Done"),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 204, description = "Done"),
         (status = 403, description = "Only admins remove others", body = super::ErrorBody),
-        (status = 404, description = "Not a member", body = super::ErrorBody)),
+        (status = 404, description = "Not a member", body = super::ErrorBody),
+        (status = 409, description = "A one-to-one conversation", body = super::ErrorBody)),
     security(("token" = ["messages:write"]), ("session" = [])))]
 async fn remove(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path((id, user)): Path<(i64, i64)>,
+    P((id, user)): P<(i64, i64)>,
 ) -> Result<axum::http::StatusCode> {
     writer(&c)?;
     st.messenger.remove(&c.user, id, user).await?;
@@ -270,7 +287,9 @@ pub struct AdminFlag {
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/members/{user}/admin", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation"), ("user" = i64, Path, description = "Member")),
     request_body = AdminFlag,
-    responses((status = 204, description = "Done"),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 204, description = "Done"),
         (status = 403, description = "Not an admin", body = super::ErrorBody),
         (status = 404, description = "Not a member", body = super::ErrorBody),
         (status = 409, description = "The last admin", body = super::ErrorBody)),
@@ -278,11 +297,10 @@ pub struct AdminFlag {
 async fn set_admin(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path((id, user)): Path<(i64, i64)>,
-    body: std::result::Result<Json<AdminFlag>, JsonRejection>,
+    P((id, user)): P<(i64, i64)>,
+    J(f): J<AdminFlag>,
 ) -> Result<axum::http::StatusCode> {
     writer(&c)?;
-    let f = json(body)?;
     st.messenger.set_admin(&c.user, id, user, f.admin).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -297,14 +315,17 @@ pub struct RequestMade {
 /// The caller asks to join a group; its admins decide.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/join", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")),
-    responses((status = 200, description = "Requested", body = RequestMade),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Requested", body = RequestMade),
         (status = 404, description = "No such group", body = super::ErrorBody),
         (status = 409, description = "Already a member", body = super::ErrorBody)),
     security(("token" = ["messages:write"]), ("session" = [])))]
 async fn join(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<Json<RequestMade>> {
     writer(&c)?;
     let request = st.messenger.ask_to_join(&c.user, id).await?;
@@ -314,14 +335,16 @@ async fn join(
 /// Open requests to join (admins).
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/requests", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")),
-    responses((status = 200, description = "Open requests", body = [RequestView]),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Open requests", body = [RequestView]),
         (status = 403, description = "Not an admin", body = super::ErrorBody),
         (status = 404, description = "Not a member", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn requests(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<Json<Vec<RequestView>>> {
     reader(&c)?;
     Ok(Json(st.messenger.requests(&c.user, id).await?))
@@ -339,7 +362,9 @@ pub struct Decision {
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/requests/{request}", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation"), ("request" = i64, Path, description = "Request")),
     request_body = Decision,
-    responses((status = 204, description = "Decided"),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 204, description = "Decided"),
         (status = 403, description = "Not an admin", body = super::ErrorBody),
         (status = 404, description = "No such open request", body = super::ErrorBody),
         (status = 409, description = "Guests not allowed", body = super::ErrorBody)),
@@ -347,11 +372,10 @@ pub struct Decision {
 async fn decide(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path((id, request)): Path<(i64, i64)>,
-    body: std::result::Result<Json<Decision>, JsonRejection>,
+    P((id, request)): P<(i64, i64)>,
+    J(d): J<Decision>,
 ) -> Result<axum::http::StatusCode> {
     writer(&c)?;
-    let d = json(body)?;
     st.messenger.decide(&c.user, id, request, d.approve).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -359,13 +383,16 @@ async fn decide(
 /// Who will see what the caller says there (shown before sending).
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/audience", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")),
-    responses((status = 200, description = "Audience", body = AudienceView),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Audience", body = AudienceView),
         (status = 404, description = "Not a member", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn audience(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<Json<AudienceView>> {
     reader(&c)?;
     st.messenger.membership(c.user.id, id).await?;
@@ -374,10 +401,13 @@ async fn audience(
 
 /// A page of messages.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     /// Messages before this id (default: the latest).
+    #[param(minimum = 1)]
     pub before: Option<i64>,
     /// How many (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -392,18 +422,24 @@ async fn readable(st: &AppState, c: &ApiCaller, id: i64) -> Result<()> {
 /// Messages of one of the caller's conversations, oldest first.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation"), Page),
-    responses((status = 200, description = "Messages", body = [MessageView]),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Messages", body = [MessageView]),
         (status = 403, description = "A 不得轉傳 conversation read with a token", body = super::ErrorBody),
         (status = 404, description = "Not a member", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn messages(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    p: std::result::Result<Query<Page>, QueryRejection>,
+    P(id): P<i64>,
+    Q(p): Q<Page>,
 ) -> Result<Json<Vec<MessageView>>> {
     reader(&c)?;
-    let p = query(p)?;
+    if p.limit.is_some_and(|l| !(1..=500).contains(&l)) || p.before.is_some_and(|b| b < 1) {
+        return Err(Error::BadRequest(
+            "limit: 1 to 500; before: a message id".into(),
+        ));
+    }
     readable(&st, &c, id).await?;
     Ok(Json(
         st.messenger
@@ -416,7 +452,8 @@ async fn messages(
 /// `mask`) or why it was `blocked`.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")), request_body = Draft,
-    responses((status = 200, description = "The gate's answer", body = GateOutcome),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 200, description = "The gate's answer", body = GateOutcome),
         (status = 400, description = "Empty, too long, bad client_id", body = super::ErrorBody),
         (status = 403, description = "Notices are for admins", body = super::ErrorBody),
         (status = 404, description = "Not a member", body = super::ErrorBody),
@@ -425,11 +462,10 @@ async fn messages(
 async fn send(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    body: std::result::Result<Json<Draft>, JsonRejection>,
+    P(id): P<i64>,
+    J(d): J<Draft>,
 ) -> Result<Json<GateOutcome>> {
     writer(&c)?;
-    let d = json(body)?;
     Ok(Json(st.messenger.send(&c.user, &c.ip, id, d).await?))
 }
 
@@ -438,24 +474,30 @@ async fn send(
 #[serde(deny_unknown_fields)]
 pub struct ReadUpTo {
     /// The last message read.
-    pub upto: i64,
+    #[schema(value_type = i64, minimum = 0)]
+    pub upto: Int,
 }
 
 /// Marks messages read (read receipts of notices).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/read", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")), request_body = ReadUpTo,
-    responses((status = 204, description = "Recorded"),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 204, description = "Recorded"),
         (status = 404, description = "Not a member", body = super::ErrorBody)),
     security(("token" = ["messages:write"]), ("session" = [])))]
 async fn read(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    body: std::result::Result<Json<ReadUpTo>, JsonRejection>,
+    P(id): P<i64>,
+    J(r): J<ReadUpTo>,
 ) -> Result<axum::http::StatusCode> {
     writer(&c)?;
-    let r = json(body)?;
-    st.messenger.mark_read(&c.user, id, r.upto).await?;
+    if r.upto.0 < 0 {
+        return Err(Error::BadRequest("upto: a message id".into()));
+    }
+    st.messenger.mark_read(&c.user, id, r.upto.0).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
@@ -464,6 +506,10 @@ async fn read(
 #[serde(deny_unknown_fields)]
 pub struct EditIn {
     /// The new text.
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        max_length = 8000
+    )]
     pub text: String,
     /// Confirm, having seen what was found.
     #[serde(default)]
@@ -476,7 +522,9 @@ pub struct EditIn {
 /// Edits one's own message within the edit window (the earlier text stays in the archive).
 #[utoipa::path(patch, path = "/api/v1/messages/{id}", tag = "messenger",
     params(("id" = i64, Path, description = "Message")), request_body = EditIn,
-    responses((status = 200, description = "The gate's answer", body = GateOutcome),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "The gate's answer", body = GateOutcome),
         (status = 403, description = "Not the sender", body = super::ErrorBody),
         (status = 404, description = "Not visible", body = super::ErrorBody),
         (status = 409, description = "Past the window, or withdrawn", body = super::ErrorBody)),
@@ -484,11 +532,10 @@ pub struct EditIn {
 async fn edit(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    body: std::result::Result<Json<EditIn>, JsonRejection>,
+    P(id): P<i64>,
+    J(e): J<EditIn>,
 ) -> Result<Json<GateOutcome>> {
     writer(&c)?;
-    let e = json(body)?;
     let d = Draft {
         text: e.text,
         confirm: e.confirm,
@@ -501,7 +548,9 @@ async fn edit(
 /// Withdraws one's own message within the recall window; readers see it was withdrawn.
 #[utoipa::path(delete, path = "/api/v1/messages/{id}", tag = "messenger",
     params(("id" = i64, Path, description = "Message")),
-    responses((status = 204, description = "Withdrawn"),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 204, description = "Withdrawn"),
         (status = 403, description = "Not the sender", body = super::ErrorBody),
         (status = 404, description = "Not visible", body = super::ErrorBody),
         (status = 409, description = "Past the window, or already withdrawn", body = super::ErrorBody)),
@@ -509,7 +558,7 @@ async fn edit(
 async fn recall(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<axum::http::StatusCode> {
     writer(&c)?;
     st.messenger.recall(&c.user, id).await?;
@@ -520,32 +569,36 @@ async fn recall(
 /// with `confirm_target` equal to `to`.
 #[utoipa::path(post, path = "/api/v1/messages/{id}/forward", tag = "messenger",
     params(("id" = i64, Path, description = "Message")), request_body = ForwardDraft,
-    responses((status = 200, description = "The gate's answer", body = GateOutcome),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "The gate's answer", body = GateOutcome),
         (status = 404, description = "Message or target not visible", body = super::ErrorBody),
         (status = 409, description = "Withdrawn", body = super::ErrorBody)),
     security(("token" = ["messages:write"]), ("session" = [])))]
 async fn forward(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
-    body: std::result::Result<Json<ForwardDraft>, JsonRejection>,
+    P(id): P<i64>,
+    J(f): J<ForwardDraft>,
 ) -> Result<Json<GateOutcome>> {
     writer(&c)?;
-    let f = json(body)?;
     Ok(Json(st.messenger.forward(&c.user, &c.ip, id, f).await?))
 }
 
 /// Read receipts of a notice (its sender and the group's admins).
 #[utoipa::path(get, path = "/api/v1/messages/{id}/receipts", tag = "messenger",
     params(("id" = i64, Path, description = "Message")),
-    responses((status = 200, description = "Each member and when they read it", body = [Receipt]),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Each member and when they read it", body = [Receipt]),
         (status = 403, description = "Neither sender nor admin", body = super::ErrorBody),
         (status = 404, description = "Not visible", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn receipts(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<Json<Vec<Receipt>>> {
     reader(&c)?;
     Ok(Json(st.messenger.receipts(&c.user, id).await?))
@@ -553,29 +606,42 @@ async fn receipts(
 
 /// A cursor.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Since {
-    /// The last event seen (0: from the start of one's memberships).
-    #[serde(default)]
-    pub since: i64,
+    /// The last event seen (default 0: from the start of one's memberships).
+    #[param(minimum = 0)]
+    pub since: Option<i64>,
     /// How many (1 to 5000, default 1000).
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<i64>,
 }
 
 /// Events after a cursor in the caller's conversations (what a reconnecting client missed).
 #[utoipa::path(get, path = "/api/v1/events", tag = "messenger", params(Since),
-    responses((status = 200, description = "Events, oldest first", body = [EventView]),
+    responses((status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Events, oldest first", body = [EventView]),
         (status = 401, description = "Not signed in", body = super::ErrorBody)),
     security(("token" = ["messages:read"]), ("session" = [])))]
 async fn events(
     State(st): State<AppState>,
     c: ApiCaller,
-    q: std::result::Result<Query<Since>, QueryRejection>,
+    Q(q): Q<Since>,
 ) -> Result<Json<Vec<EventView>>> {
     reader(&c)?;
-    let q = query(q)?;
+    if q.limit.is_some_and(|l| !(1..=5000).contains(&l)) || q.since.is_some_and(|s| s < 0) {
+        return Err(Error::BadRequest(
+            "limit: 1 to 5000; since: 0 or more".into(),
+        ));
+    }
     let all = st
         .messenger
-        .events_since(c.user.id, q.since, q.limit.unwrap_or(1000), !by_token(&c))
+        .events_since(
+            c.user.id,
+            q.since.unwrap_or(0),
+            q.limit.unwrap_or(1000),
+            !by_token(&c),
+        )
         .await?;
     Ok(Json(all))
 }
@@ -584,14 +650,16 @@ async fn events(
 /// logged with its SHA-256).
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/export", tag = "messenger",
     params(("id" = i64, Path, description = "Conversation")),
-    responses((status = 200, description = "Messages with their archived versions, events with log positions", body = Export),
+    responses((status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 200, description = "Messages with their archived versions, events with log positions", body = Export),
         (status = 403, description = "Integrity officers only", body = super::ErrorBody),
         (status = 404, description = "No such conversation", body = super::ErrorBody)),
     security(("session" = [])))]
 async fn export(
     State(st): State<AppState>,
     c: ApiCaller,
-    Path(id): Path<i64>,
+    P(id): P<i64>,
 ) -> Result<axum::response::Response> {
     // Reading archives is the integrity office's, in person: no tokens.
     if by_token(&c) || !c.user.has(Role::Integrity) {

@@ -40,7 +40,10 @@ impl Messenger {
             return Err(Error::Forbidden);
         }
         let title = title.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE {
+        if title.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
+            || title.chars().count() > MAX_TITLE
+            || title.chars().any(char::is_control)
+        {
             return Err(Error::BadRequest(format!(
                 "群組名稱須為 1 至 {MAX_TITLE} 字 (a group needs a title of 1 to {MAX_TITLE} characters)"
             )));
@@ -50,10 +53,7 @@ impl Messenger {
             if m == caller.id || others.contains(&m) {
                 continue;
             }
-            let p = self
-                .person(caller, m)
-                .await?
-                .ok_or_else(|| Error::BadRequest(format!("no such person: {m}")))?;
+            let p = self.person(caller, m).await?.ok_or(Error::NotFound)?;
             if p.external && !sensitivity.guests_allowed() {
                 return Err(Error::Conflict(format!(
                     "限本機關之群組不得加入外部人員：{} (guests may not join an agency-only group)",
@@ -83,9 +83,7 @@ impl Messenger {
     /// only talk to people they already share a conversation with.
     pub async fn direct(&self, caller: &User, other: i64) -> Result<i64> {
         if other == caller.id {
-            return Err(Error::BadRequest(
-                "a conversation needs someone else".into(),
-            ));
+            return Err(Error::Conflict("a conversation needs someone else".into()));
         }
         if self.person(caller, other).await?.is_none() {
             return Err(Error::NotFound);
@@ -118,7 +116,7 @@ impl Messenger {
             ));
         }
         if self.person(caller, user).await?.is_none() {
-            return Err(Error::BadRequest(format!("no such person: {user}")));
+            return Err(Error::NotFound);
         }
         if m.admin() {
             self.writer

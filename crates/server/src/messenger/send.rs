@@ -9,29 +9,42 @@ use super::read::{Person, Provenance};
 use super::writer::{Done, Edit, Op, Outgoing};
 use super::{Messenger, sha256_hex};
 use crate::accounts::User;
+use crate::api::input::Int;
 use crate::audit::{Event, Outcome as AuditOutcome};
 use crate::error::{Error, Result};
 use baomi_inspect::policy::{Action, Channel};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A message text: no control characters but tab and line breaks, not blank.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+/// A client's id for a message.
+pub const CLIENT_ID_PATTERN: &str = r"^[A-Za-z0-9._:-]{1,100}$";
+
 /// What the sender wrote and chose.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Draft {
-    /// The text.
+    /// The text (at most `max_chars` of `messenger.toml`, 8,000 by default).
+    #[schema(
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        max_length = 8000
+    )]
     pub text: String,
     /// The client's id for this message (a resend with the same id is not a second message).
+    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,100}$")]
     pub client_id: String,
     /// The message replied to.
     #[serde(default)]
-    pub reply_to: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub reply_to: Option<Int>,
     /// An official notice (admins of a group only): members' read receipts are kept.
     #[serde(default)]
     pub notice: bool,
     /// Members mentioned.
     #[serde(default)]
-    pub mentions: Vec<i64>,
+    #[schema(value_type = Vec<i64>, max_items = 100)]
+    pub mentions: Vec<Int>,
     /// The sender confirms, having seen what was found and who will see it.
     #[serde(default)]
     pub confirm: bool,
@@ -84,12 +97,15 @@ pub struct GateOutcome {
 #[serde(deny_unknown_fields)]
 pub struct ForwardDraft {
     /// Target conversation.
-    pub to: i64,
+    #[schema(value_type = i64)]
+    pub to: Int,
     /// The client's id for the new message.
+    #[schema(pattern = r"^[A-Za-z0-9._:-]{1,100}$")]
     pub client_id: String,
     /// The target conversation's id again, once the sender has seen its name and audience.
     #[serde(default)]
-    pub confirm_target: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    pub confirm_target: Option<Int>,
     /// Forward the masked version.
     #[serde(default)]
     pub masked: bool,
@@ -113,7 +129,7 @@ fn check_client_id(id: &str) -> Result<()> {
 
 impl Messenger {
     fn check_text(&self, text: &str) -> Result<()> {
-        if text.trim().is_empty() {
+        if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
             return Err(Error::BadRequest(
                 "訊息不得為空白 (the message is empty)".into(),
             ));
@@ -260,12 +276,12 @@ impl Messenger {
             return Err(Error::BadRequest("too many mentions".into()));
         }
         let members = self.members_of(conversation).await?;
-        if let Some(x) = d
-            .mentions
+        let mentions: Vec<i64> = d.mentions.iter().map(|m| m.0).collect();
+        if let Some(x) = mentions
             .iter()
             .find(|x| !members.iter().any(|p| p.person.id == **x))
         {
-            return Err(Error::BadRequest(format!("mentioned {x} is not a member")));
+            return Err(Error::Conflict(format!("mentioned {x} is not a member")));
         }
         let audience = self.audience(caller, conversation).await?;
         let title = self.title_for(caller, conversation, &m.title).await?;
@@ -301,10 +317,10 @@ impl Messenger {
                 text,
                 sealed,
                 sha,
-                reply_to: d.reply_to,
+                reply_to: d.reply_to.map(|r| r.0),
                 forwarded: None,
                 notice: d.notice,
-                mentions: d.mentions,
+                mentions,
                 gate,
                 action: verdict.action().to_string(),
             })))
@@ -325,9 +341,9 @@ impl Messenger {
         let Some(text) = src.text.clone() else {
             return Err(Error::Conflict("the message was withdrawn".into()));
         };
-        let target = self.membership(caller.id, f.to).await?;
-        let audience = self.audience(caller, f.to).await?;
-        let title = self.title_for(caller, f.to, &target.title).await?;
+        let target = self.membership(caller.id, f.to.0).await?;
+        let audience = self.audience(caller, f.to.0).await?;
+        let title = self.title_for(caller, f.to.0, &target.title).await?;
         if !src_m.sensitivity.forwardable() {
             self.audit
                 .record(
@@ -338,7 +354,7 @@ impl Messenger {
                     )
                     .target(format!("message:{message}"))
                     .ip(ip)
-                    .detail(serde_json::json!({ "from": src.conversation, "to": f.to })),
+                    .detail(serde_json::json!({ "from": src.conversation, "to": f.to.0 })),
                 )
                 .await?;
             return Ok(GateOutcome {
@@ -360,12 +376,12 @@ impl Messenger {
                 masked_text: None,
             });
         }
-        let confirmed = f.confirm_target == Some(f.to);
+        let confirmed = f.confirm_target.map(|t| t.0) == Some(f.to.0);
         let (text, verdict, audience) = match self
             .pass(
                 caller,
                 ip,
-                f.to,
+                f.to.0,
                 &text,
                 Channel::Forward,
                 confirmed,
@@ -427,12 +443,12 @@ impl Messenger {
         let sha = sha256_hex(&text);
         let sealed = self
             .sealer
-            .seal(text.as_bytes(), &Messenger::seal_context(f.to, &sha))?;
+            .seal(text.as_bytes(), &Messenger::seal_context(f.to.0, &sha))?;
         let gate = Messenger::gate_record(&verdict, true, f.masked, &audience);
         let done = self
             .writer
             .run(Op::Send(Box::new(Outgoing {
-                conversation: f.to,
+                conversation: f.to.0,
                 sender: Messenger::sender(caller),
                 client_id: f.client_id,
                 text,

@@ -872,7 +872,7 @@ impl Cx<'_, '_> {
                     .fetch_optional(&mut **self.tx)
                     .await?;
             if same.is_none() {
-                return Err(Error::BadRequest(
+                return Err(Error::Conflict(
                     "reply_to is not a message of this conversation".into(),
                 ));
             }
