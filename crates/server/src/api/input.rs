@@ -77,9 +77,7 @@ impl<'de> Deserialize<'de> for Int {
                     .map_err(|_| E::custom("integer out of range"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Int, E> {
-                if v.fract() == 0.0
-                    && (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&v)
-                {
+                if v.fract() == 0.0 && (-(2f64.powi(63))..2f64.powi(63)).contains(&v) {
                     Ok(Int(v as i64))
                 } else {
                     Err(E::custom("expected an integer"))
