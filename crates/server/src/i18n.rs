@@ -53,6 +53,13 @@ const TEXT: &[(&str, &str, &str)] = &[
         "Official secrets and personal data, kept inside",
     ),
     ("nav.home", "首頁", "Home"),
+    ("nav.chat", "公務訊息", "Messages"),
+    ("chat.title", "公務訊息", "Messages"),
+    (
+        "chat.noscript",
+        "公務訊息需要啟用 JavaScript。",
+        "Messages need JavaScript.",
+    ),
     ("nav.sessions", "登入裝置", "Sessions"),
     ("nav.password", "變更密碼", "Password"),
     ("nav.audit", "稽核紀錄", "Audit"),

@@ -8,19 +8,22 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Refuses cross-site state changes; adds the security headers (strict CSP: only our own
-/// stylesheet, no scripts, no framing).
+/// stylesheet, no scripts but the messenger's own, no framing).
 pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
     if cross_site(req.method(), req.headers()) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
     let mut r = next.run(req).await;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
+    // A page that runs our script sets its own (still strict) policy.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -156,6 +156,15 @@ pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN users u ON u.id = m.
     LEFT JOIN units un ON un.id = u.unit_id";
 
 impl Messenger {
+    /// The latest event cursor (a client that loads its lists now resumes the stream here).
+    pub async fn cursor(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM conversation_events")
+                .fetch_one(&self.db)
+                .await?,
+        )
+    }
+
     /// The caller's current membership, or "not found" (a non-member learns nothing).
     pub async fn membership(&self, user: i64, conversation: i64) -> Result<Membership> {
         let r = sqlx::query(

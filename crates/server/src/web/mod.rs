@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod chat;
 mod lookups;
 mod me;
 mod signin;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(32 << 20)),
         )
         .merge(lookups::routes())
+        .merge(chat::routes())
         .route("/lang/{code}", get(set_lang))
         .route("/static/app.css", get(css))
 }
@@ -75,8 +77,32 @@ impl<'a> Nav<'a> {
     }
 }
 
+/// What a page adds to the shell.
+#[derive(Default)]
+pub struct PageOpts {
+    /// Use the whole width (the messenger).
+    pub wide: bool,
+    /// A script of ours to load.
+    pub script: Option<&'static str>,
+    /// A stylesheet of ours besides `app.css`.
+    pub stylesheet: Option<&'static str>,
+    /// Link the web app manifest (installable on a phone).
+    pub manifest: bool,
+}
+
 /// The page shell.
 pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Markup {
+    page_with(lang, title, nav, body, PageOpts::default())
+}
+
+/// The page shell with extras.
+pub fn page_with(
+    lang: Lang,
+    title: &str,
+    nav: Option<Nav<'_>>,
+    body: Markup,
+    opts: PageOpts,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -85,6 +111,13 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · " (lang.t("app.name")) }
                 link rel="stylesheet" href="/static/app.css";
+                @if let Some(css) = opts.stylesheet { link rel="stylesheet" href=(css); }
+                @if opts.manifest {
+                    link rel="manifest" href="/manifest.webmanifest";
+                    meta name="theme-color" content="#0b5cad";
+                    link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+                }
+                @if let Some(js) = opts.script { script src=(js) defer {} }
             }
             body {
                 a.skip href="#main" { (lang.t("nav.skip")) }
@@ -93,6 +126,7 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                     @if let Some(n) = &nav {
                         nav aria-label="main" {
                             a href="/" { (lang.t("nav.home")) }
+                            a href="/chat" { (lang.t("nav.chat")) }
                             a href="/lookups" { (lang.t("nav.lookups")) }
                             a href="/me/sessions" { (lang.t("nav.sessions")) }
                             a href="/me/password" { (lang.t("nav.password")) }
@@ -109,7 +143,11 @@ pub fn page(lang: Lang, title: &str, nav: Option<Nav<'_>>, body: Markup) -> Mark
                         (lang.t("lang.switch"))
                     }
                 }
-                main id="main" { h1 { (title) } (body) }
+                @if opts.wide {
+                    main id="main" class="wide" { h1.sr-only { (title) } (body) }
+                } @else {
+                    main id="main" { h1 { (title) } (body) }
+                }
             }
         }
     }
