@@ -88,10 +88,13 @@ async fn session(st: AppState, c: ApiCaller, since: i64, socket: WebSocket) -> R
     let m = &st.messenger;
     let (mut tx, mut rx) = socket.split();
     let closed = |e: axum::Error| Error::Internal(format!("websocket: {e}"));
-    // Register first: whatever commits during the replay arrives live and is skipped if the
-    // replay had it.
+    // A cursor from the future (another server's data, a bad client) starts at the present;
+    // read before registering, so that what commits in between is replayed.
+    let now = m.cursor().await?;
+    // Register before the replay: whatever commits during it arrives live and is skipped if
+    // the replay had it.
     let mut sub = m.hub().subscribe(c.user.id);
-    let mut cursor = since.max(0);
+    let mut cursor = since.clamp(0, now);
     loop {
         let batch = m.events_since(c.user.id, cursor, 1000, !token).await?;
         let n = batch.len();

@@ -263,36 +263,31 @@ impl Messenger {
         sender: &User,
         conversation: i64,
     ) -> Result<super::gate::AudienceView> {
-        let rows = sqlx::query(
-            "SELECT u.external, u.unit_id FROM conversation_members m JOIN users u ON u.id = m.user_id
-             WHERE m.conversation_id = ? AND m.left_at IS NULL",
-        )
-        .bind(conversation)
-        .fetch_all(&self.db)
-        .await?;
-        let mut guests = 0;
-        let mut other_units = 0;
-        for r in &rows {
-            if r.get::<i64, _>(0) != 0 {
-                guests += 1;
-            } else if r.get::<Option<i64>, _>(1) != sender.unit_id || sender.unit_id.is_none() {
-                other_units += 1;
-            }
-        }
-        use baomi_inspect::policy::Audience;
-        // The sender counts among the members; a guest sender makes the audience external.
-        let scope = if guests > 0 {
-            Audience::External
-        } else if other_units > 0 {
-            Audience::AgencyInternal
-        } else {
-            Audience::SameUnit
-        };
-        Ok(super::gate::AudienceView {
-            scope,
-            members: rows.len(),
-            guests,
-            other_units,
-        })
+        Ok(audience_of(&*self.room(conversation).await?, sender))
+    }
+}
+
+/// The audience of a conversation for a sender.
+pub(crate) fn audience_of(room: &super::rooms::Room, sender: &User) -> super::gate::AudienceView {
+    use baomi_inspect::policy::Audience;
+    let guests = room.members.iter().filter(|m| m.external).count();
+    let other_units = room
+        .members
+        .iter()
+        .filter(|m| !m.external && (m.unit_id != sender.unit_id || sender.unit_id.is_none()))
+        .count();
+    // The sender counts among the members; a guest sender makes the audience external.
+    let scope = if guests > 0 {
+        Audience::External
+    } else if other_units > 0 {
+        Audience::AgencyInternal
+    } else {
+        Audience::SameUnit
+    };
+    super::gate::AudienceView {
+        scope,
+        members: room.members.len(),
+        guests,
+        other_units,
     }
 }

@@ -16,6 +16,7 @@ pub mod gate;
 pub mod hub;
 pub mod members;
 pub mod read;
+pub mod rooms;
 pub mod send;
 mod writer;
 
@@ -132,6 +133,7 @@ pub struct Messenger {
     cfg: Arc<MessengerConfig>,
     writer: writer::Handle,
     hub: hub::Hub,
+    rooms: rooms::Rooms,
 }
 
 impl Messenger {
@@ -169,7 +171,8 @@ impl Messenger {
             ))
         })?;
         let hub = hub::Hub::default();
-        let writer = writer::start(db.clone(), audit.log().cloned(), hub.clone());
+        let rooms = rooms::Rooms::default();
+        let writer = writer::start(db.clone(), audit.log().cloned(), hub.clone(), rooms.clone());
         Ok(Messenger {
             db,
             audit,
@@ -178,6 +181,7 @@ impl Messenger {
             cfg: Arc::new(cfg),
             writer,
             hub,
+            rooms,
         })
     }
 

@@ -167,24 +167,24 @@ impl Messenger {
 
     /// The caller's current membership, or "not found" (a non-member learns nothing).
     pub async fn membership(&self, user: i64, conversation: i64) -> Result<Membership> {
-        let r = sqlx::query(
-            "SELECT c.kind, c.title, c.sensitivity, m.role, m.joined_seq
-             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
-             WHERE m.conversation_id = ? AND m.user_id = ? AND m.left_at IS NULL",
-        )
-        .bind(conversation)
-        .bind(user)
-        .fetch_optional(&self.db)
-        .await?
-        .ok_or(Error::NotFound)?;
+        let room = self.room(conversation).await?;
+        let m = room.member(user).ok_or(Error::NotFound)?;
         Ok(Membership {
             conversation,
-            kind: r.get(0),
-            title: r.get(1),
-            sensitivity: Sensitivity::parse(r.get::<&str, _>(2)).unwrap_or(Sensitivity::Normal),
-            role: r.get(3),
-            joined_seq: r.get(4),
+            kind: room.kind.clone(),
+            title: room.title.clone(),
+            sensitivity: room.sensitivity,
+            role: m.role.clone(),
+            joined_seq: m.joined_seq,
         })
+    }
+
+    /// A conversation and its current members (cached), or "not found".
+    pub async fn room(&self, conversation: i64) -> Result<std::sync::Arc<super::rooms::Room>> {
+        self.rooms
+            .get(&self.db, conversation)
+            .await?
+            .ok_or(Error::NotFound)
     }
 
     /// The caller's conversations, most recent activity first.

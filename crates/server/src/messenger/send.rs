@@ -152,20 +152,18 @@ impl Messenger {
         Ok(())
     }
 
-    /// The title a sender sees for a conversation.
+    /// The title a sender sees for a conversation (a one-to-one: the other person's name).
     async fn title_for(&self, caller: &User, conversation: i64, stored: &str) -> Result<String> {
         if !stored.is_empty() {
             return Ok(stored.to_string());
         }
-        let other: Option<String> = sqlx::query_scalar(
-            "SELECT u.display_name FROM conversation_members m JOIN users u ON u.id = m.user_id
-             WHERE m.conversation_id = ? AND m.user_id != ? LIMIT 1",
-        )
-        .bind(conversation)
-        .bind(caller.id)
-        .fetch_optional(&self.db)
-        .await?;
-        Ok(other.unwrap_or_default())
+        let room = self.room(conversation).await?;
+        Ok(room
+            .members
+            .iter()
+            .find(|m| m.user != caller.id)
+            .map(|m| m.name.clone())
+            .unwrap_or_default())
     }
 
     /// Runs the gate; for texts that may not go as they are, records a blocked attempt and
@@ -268,23 +266,21 @@ impl Messenger {
     ) -> Result<GateOutcome> {
         check_client_id(&d.client_id)?;
         self.check_text(&d.text)?;
-        let m = self.membership(caller.id, conversation).await?;
-        if d.notice && !m.admin() {
+        // One look at the conversation serves every check below.
+        let room = self.room(conversation).await?;
+        let me = room.member(caller.id).ok_or(Error::NotFound)?;
+        if d.notice && (me.role != "admin" || room.kind != "group") {
             return Err(Error::Forbidden);
         }
         if d.mentions.len() > 100 {
             return Err(Error::BadRequest("too many mentions".into()));
         }
-        let members = self.members_of(conversation).await?;
         let mentions: Vec<i64> = d.mentions.iter().map(|m| m.0).collect();
-        if let Some(x) = mentions
-            .iter()
-            .find(|x| !members.iter().any(|p| p.person.id == **x))
-        {
+        if let Some(x) = mentions.iter().find(|x| room.member(**x).is_none()) {
             return Err(Error::Conflict(format!("mentioned {x} is not a member")));
         }
-        let audience = self.audience(caller, conversation).await?;
-        let title = self.title_for(caller, conversation, &m.title).await?;
+        let audience = super::members::audience_of(&room, caller);
+        let title = self.title_for(caller, conversation, &room.title).await?;
         let (text, verdict, audience) = match self
             .pass(
                 caller,
