@@ -390,7 +390,8 @@ fn load(args: &Args) -> Result<Run> {
         for (token, conv) in &clients {
             let mut req = format!("ws://127.0.0.1:{port}/api/v1/stream?since=1000000000").into_client_request()?;
             req.headers_mut().insert("authorization", format!("Bearer {token}").parse()?);
-            let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+            let cfg = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+            let (ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(cfg), false).await?;
             conns.push((ws, *conv));
         }
         eprintln!("sending for {} s (+{} s warm-up) ...", args.seconds, args.warmup);

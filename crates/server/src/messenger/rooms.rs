@@ -71,10 +71,11 @@ impl Rooms {
             return Ok(Some(r.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let Some(c) = sqlx::query("SELECT kind, title, sensitivity FROM conversations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(db)
-            .await?
+        let Some(c) =
+            sqlx::query("SELECT kind, title, sensitivity FROM conversations WHERE id = ?")
+                .bind(id)
+                .fetch_optional(db)
+                .await?
         else {
             return Ok(None);
         };

@@ -7,8 +7,8 @@
 //! The writer runs in a task of its own: a client hanging up cannot cancel a commit.
 
 use super::hub::{Delivery, Hub};
-use super::rooms::Rooms;
 use super::read::{EventView, Person, Provenance};
+use super::rooms::Rooms;
 use crate::clock;
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -23,8 +23,8 @@ mod ops;
 mod recover;
 mod sends;
 
-pub(crate) use recover::recover;
 use ops::Cx;
+pub(crate) use recover::recover;
 
 /// Operations one transaction takes at most.
 const GROUP: usize = 512;
@@ -441,4 +441,3 @@ async fn write_positions(tx: &mut Transaction<'_, Sqlite>, runs: &[(i64, i64, i6
     }
     Ok(())
 }
-

@@ -631,4 +631,3 @@ fn message_view_plain(r: &sqlx::sqlite::SqliteRow, text: Option<String>) -> Mess
         recalled_at: r.get(16),
     }
 }
-

@@ -86,4 +86,3 @@ pub(crate) async fn recover(db: &Db, log: &Log, public_dir: &std::path::Path) ->
         tx.commit().await?;
     }
 }
-

@@ -29,7 +29,11 @@ impl Cx<'_, '_> {
         let mut plan: Vec<Plan> = Vec::with_capacity(ops.len());
         let mut first: HashMap<(i64, &str), usize> = HashMap::new();
         for (k, o) in ops.iter().enumerate() {
-            if !self.members_of(o.conversation).await?.contains(&o.sender.id) {
+            if !self
+                .members_of(o.conversation)
+                .await?
+                .contains(&o.sender.id)
+            {
                 plan.push(Plan::Refused(Error::NotFound));
                 continue;
             }
