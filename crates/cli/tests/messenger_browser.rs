@@ -197,6 +197,28 @@ fn the_whistleblower_letter_and_a_classified_notice_are_stopped_where_they_are_t
     type_and_send(&chen, "收到請回覆");
     wait_body(&lin, "收到請回覆");
     assert!(!bodies(&lin).join("\n").contains("臨檢"));
+    // The classified fax, photographed and attached: read by OCR, blocked, never delivered.
+    let photo = photographed_page(s.dir.path());
+    chen.js("document.getElementById('file').hidden = false;", json!([]));
+    let input = chen.find("#file");
+    chen.cmd(
+        "POST",
+        &format!("/element/{input}/value"),
+        Some(json!({ "text": photo.to_str().unwrap() })),
+    );
+    assert_eq!(gate_status(&chen), "blocked");
+    let why = chen.text("#dialog");
+    assert!(why.contains("機密等級標示"), "{why}");
+    chen.click("#gate-cancel");
+    type_and_send(&chen, "照片已刪除");
+    wait_body(&lin, "照片已刪除");
+    assert_eq!(
+        lin.js(
+            "return document.querySelectorAll('#messages .attachment').length;",
+            json!([])
+        ),
+        0
+    );
     // Each viewer's name is across their screen.
     assert!(lin.text(".watermark").contains("林偵查員 偵查隊"));
     chen.screenshot(&s.dir.path().join("chat-masked.png"));
@@ -314,7 +336,10 @@ fn forwards_joins_withdrawals_and_a_no_forward_group_in_chromium() {
     let pick = format!("#people-results button[data-user=\"{wu_id}\"]");
     lin.wait_css(&pick);
     lin.click(&pick);
-    assert!(lin.text("#dialog").contains("待管理者同意"));
+    lin.wait_js(
+        "return document.getElementById('dialog').textContent.includes('待管理者同意');",
+        "the request to be made",
+    );
     assert_eq!(
         wu.js(
             &format!("return !!document.querySelector('#conv-list button[data-conv=\"{raid}\"]');"),
@@ -355,4 +380,58 @@ fn forwards_joins_withdrawals_and_a_no_forward_group_in_chromium() {
         .unwrap_or_else(|| panic!("{export}"));
     assert_eq!(recalled["text"], "搜索票核發時間改為下午三點。");
     assert_eq!(recalled["versions"][0]["reason"], "recall");
+}
+
+/// A classified fax photographed at a slight angle, blurred, with a red 機密 stamp and an ID
+/// number on it (ImageMagick and a CJK font, as .ci/run installs them).
+fn photographed_page(dir: &std::path::Path) -> std::path::PathBuf {
+    let font = std::process::Command::new("fc-match")
+        .args(["-f", "%{file}", "Noto Sans CJK TC"])
+        .output()
+        .expect("fontconfig");
+    let font = String::from_utf8(font.stdout).unwrap();
+    let page = dir.join("傳真.jpg");
+    let ok = std::process::Command::new("convert")
+        .args([
+            "-size",
+            "1600x420",
+            "xc:white",
+            "-font",
+            &font,
+            "-pointsize",
+            "34",
+        ])
+        .args([
+            "-fill",
+            "black",
+            "-annotate",
+            "+60+170",
+            "臨檢勤務部署：身分證A123456789 請勿外流",
+        ])
+        .args(["-stroke", "red", "-strokewidth", "5", "-fill", "none"])
+        .args(["-draw", "rectangle 1180,30 1520,140", "-stroke", "none"])
+        .args([
+            "-fill",
+            "red",
+            "-pointsize",
+            "72",
+            "-annotate",
+            "+1240+115",
+            "機密",
+        ])
+        .args([
+            "-background",
+            "white",
+            "-rotate",
+            "1.5",
+            "-blur",
+            "0x0.8",
+            "-quality",
+            "85",
+        ])
+        .arg(&page)
+        .status()
+        .expect("ImageMagick");
+    assert!(ok.success());
+    page
 }

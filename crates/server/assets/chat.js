@@ -75,6 +75,8 @@
     removed: ['{s} 被移出群組', '{s} was removed'],
     withdrawWindow: ['確定收回這則訊息？', 'Withdraw this message?'],
     save: ['儲存', 'Save'],
+    attach: ['附件', 'Attach'],
+    noDownload: ['不得轉傳之對話，外部人員不得下載', 'No downloads for guests in a no-forward conversation'],
   };
   const t = (k, vars) => {
     let s = (TEXT[k] || [k, k])[zh ? 0 : 1];
@@ -136,9 +138,12 @@
   const replyLine = el('div', { class: 'reply', id: 'reply-line', hidden: true });
   const audienceLine = el('div', { class: 'audience', id: 'audience' });
   const noticeLabel = el('label', { class: 'check', hidden: true }, noticeBox, t('notice'));
+  const fileInput = el('input', { type: 'file', id: 'file', hidden: true, onchange: () => { const f = fileInput.files[0]; fileInput.value = ''; if (f) upload(f, uuid(), false); } });
   const composer = el('form', { id: 'composer', hidden: true },
     replyLine, audienceLine, text,
-    el('div', { class: 'row' }, noticeLabel, el('span', { style: null }), el('button', { type: 'submit', id: 'send' }, t('send'))));
+    el('div', { class: 'row' }, noticeLabel, fileInput,
+      el('button', { type: 'button', class: 'secondary', id: 'attach', onclick: () => fileInput.click() }, t('attach')),
+      el('button', { type: 'submit', id: 'send' }, t('send'))));
   const pane = el('section', { class: 'pane' }, head, messages, composer);
   const side = el('aside', { class: 'side', id: 'side', hidden: true });
   const conn = el('div', { class: 'conn offline', id: 'conn', role: 'status' }, t('offline'));
@@ -258,6 +263,7 @@
       m.reply_to ? el('div', { class: 'reply' }, `${t('replyTo')}：`, replied && replied.text ? replied.text.slice(0, 40) : `#${m.reply_to}`) : null,
       m.forwarded ? el('div', { class: 'prov' }, `${t('forwardedFrom')}「${m.forwarded.conversation_title}」· ${m.forwarded.sender} · ${time(m.forwarded.at)}`) : null,
       el('div', { class: 'body' }, m.recalled_at ? t('recalled') : m.text),
+      m.attachment ? renderAttachment(m.attachment) : null,
       m.edited_at && !m.recalled_at ? el('div', { class: 'state' }, t('edited')) : null,
       m.recalled_at ? null : el('div', { class: 'actions' },
         el('button', { type: 'button', onclick: () => startReply(m) }, t('reply')),
@@ -267,6 +273,33 @@
         mine ? el('button', { type: 'button', class: 'recall', onclick: () => recall(m) }, t('recall')) : null,
         m.notice && (mine || (state.current && state.current.role === 'admin'))
           ? el('button', { type: 'button', onclick: () => receipts(m) }, t('receipts')) : null));
+  }
+
+  function renderAttachment(a) {
+    const size = a.size > 1048576 ? `${(a.size / 1048576).toFixed(1)} MB` : `${Math.ceil(a.size / 1024)} KB`;
+    if (me.external && state.current && state.current.sensitivity === 'no_forward') {
+      return el('div', { class: 'attachment' }, `📎 ${a.name} (${size}) — ${t('noDownload')}`);
+    }
+    const url = `/api/v1/attachments/${a.id}`;
+    return el('div', { class: 'attachment' },
+      a.mime.startsWith('image/') ? el('img', { src: `${url}?inline=true`, alt: a.name, loading: 'lazy' }) : null,
+      el('a', { href: url, download: a.name }, `📎 ${a.name} (${size})`));
+  }
+
+  async function upload(file, clientId, confirm) {
+    if (!state.current) return;
+    const conv = state.current.id;
+    try {
+      const q = new URLSearchParams({ name: file.name, client_id: clientId, confirm: confirm ? 'true' : 'false' });
+      const r = await fetch(`/api/v1/conversations/${conv}/attachments?${q}`, {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'content-type': 'application/octet-stream', 'x-csrf-token': csrf }, body: file,
+      });
+      const o = await r.json();
+      if (!r.ok) throw new Error(o.message || r.statusText);
+      if (o.status === 'sent') return;
+      showOutcome(o, { confirm: () => upload(file, clientId, true) });
+    } catch (e) { alertError(e); }
   }
 
   function startReply(m) {

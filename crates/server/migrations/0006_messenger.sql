@@ -70,6 +70,23 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_conversation ON messages(conversation_id, id);
 
+-- Files sent with messages (photos, documents): inspected (text, OCR) before anyone sees
+-- them, stored sealed in the data folder's `attachments/`, never in the database.
+CREATE TABLE attachments (
+    id               INTEGER PRIMARY KEY,
+    conversation_id  INTEGER NOT NULL REFERENCES conversations(id),
+    message_id       INTEGER NOT NULL REFERENCES messages(id),
+    uploader_id      INTEGER NOT NULL REFERENCES users(id),
+    name             TEXT NOT NULL,
+    mime             TEXT NOT NULL,
+    size             BIGINT NOT NULL,
+    sha256           TEXT NOT NULL,
+    format           TEXT NOT NULL,
+    file             TEXT NOT NULL,
+    created_at       BIGINT NOT NULL
+);
+CREATE INDEX attachments_message ON attachments(message_id);
+
 -- Earlier versions of edited or withdrawn messages (the archive).
 CREATE TABLE message_versions (
     message_id   INTEGER NOT NULL REFERENCES messages(id),

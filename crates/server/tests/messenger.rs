@@ -853,3 +853,148 @@ async fn a_non_member_reaches_nothing_of_a_conversation_through_any_route() {
     let (_, list) = call(&st, &lin, "GET", "/api/v1/conversations", None).await;
     assert_eq!(list[0]["unread"], 0);
 }
+
+async fn upload(
+    st: &AppState,
+    who: &Who,
+    conv: i64,
+    name: &str,
+    bytes: &[u8],
+    confirm: bool,
+) -> (StatusCode, Value) {
+    let Auth::Token(t) = &who.auth else {
+        panic!("tokens only")
+    };
+    let req = Request::post(format!(
+        "/api/v1/conversations/{conv}/attachments?name={}&client_id={}&confirm={confirm}",
+        urlencode(name),
+        name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+    .header(header::AUTHORIZATION, format!("Bearer {t}"))
+    .header(header::CONTENT_TYPE, "application/octet-stream")
+    .body(Body::from(bytes.to_vec()))
+    .unwrap();
+    let resp = send(st, req).await;
+    let status = resp.status();
+    let text = body(resp).await;
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn fetch(st: &AppState, who: &Who, id: i64) -> (StatusCode, Vec<u8>) {
+    let mut r = Request::get(format!("/api/v1/attachments/{id}"));
+    match &who.auth {
+        Auth::Token(t) => r = r.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        Auth::Session { cookie, .. } => r = r.header(header::COOKIE, cookie),
+    }
+    let resp = send(st, r.body(Body::empty()).unwrap()).await;
+    let status = resp.status();
+    (
+        status,
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn files_pass_the_gate_like_text_and_only_members_download_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    // A classified document as a file: blocked, recorded, not stored.
+    let memo = "密等及解密條件或保密期限：機密\n主旨：臨檢勤務規劃".as_bytes();
+    let (s, v) = upload(&st, &lin, conv, "勤務規劃.txt", memo, true).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "blocked", "{v}");
+    assert_eq!(v["reasons"][0]["rule"], "classified-content");
+    let files = std::fs::read_dir(dir.path().join("attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(files, 0, "a blocked file is not stored");
+    // What cannot be read is not inspected, so it does not go either.
+    let (_, v) = upload(
+        &st,
+        &lin,
+        conv,
+        "data.bin",
+        &[0, 159, 146, 150, 0, 1, 2, 3, 255, 254],
+        true,
+    )
+    .await;
+    assert_eq!(v["status"], "blocked", "{v}");
+    // Personal data inside the agency: confirm first, then it goes.
+    let list = "承辦人聯絡電話：0912-345-678".as_bytes();
+    let (_, v) = upload(&st, &lin, conv, "名單.txt", list, false).await;
+    assert_eq!(v["status"], "confirm", "{v}");
+    assert!(
+        v["found"][0]["label"].as_str().unwrap().contains("電話"),
+        "{v}"
+    );
+    let (_, v) = upload(&st, &lin, conv, "名單.txt", list, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let seen = texts(&st, &chief, conv).await;
+    let att = &seen[0]["attachment"];
+    assert_eq!(att["name"], "名單.txt");
+    let id = att["id"].as_i64().unwrap();
+    // Stored sealed: the file's text is not on disk in clear.
+    for f in std::fs::read_dir(dir.path().join("attachments")).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(list.len()).any(|w| w == list));
+    }
+    let (s, got) = fetch(&st, &chief, id).await;
+    assert_eq!((s, got.as_slice()), (StatusCode::OK, list));
+    let (s, _) = fetch(&st, &wu, id).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let downloads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment.download' AND outcome = 'ok'",
+    )
+    .fetch_one(&st.db)
+    .await
+    .unwrap();
+    assert_eq!(downloads, 1);
+    // A 不得轉傳 group: its guest cannot download, nor can a token.
+    let chief_s = session(&st, "chief").await;
+    let vendor = session(&st, "vendor").await;
+    let quiet = group(
+        &st,
+        &chief_s,
+        "工程會勘",
+        "no_forward",
+        &[vendor.id, lin.id],
+    )
+    .await;
+    let (_, v) = upload(
+        &st,
+        &chief,
+        quiet,
+        "會勘時間.txt",
+        "週五上午十點".as_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let msgs = texts(&st, &chief_s, quiet).await;
+    let id = msgs[0]["attachment"]["id"].as_i64().unwrap();
+    assert_eq!(fetch(&st, &chief_s, id).await.0, StatusCode::OK);
+    assert_eq!(fetch(&st, &vendor, id).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(fetch(&st, &lin, id).await.0, StatusCode::FORBIDDEN);
+    // Files are not forwarded.
+    let (s, _) = call(
+        &st,
+        &chief,
+        "POST",
+        &format!("/api/v1/messages/{}/forward", seen[0]["id"]),
+        Some(json!({"to": quiet, "client_id": "f"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}

@@ -43,6 +43,13 @@ pub fn routes() -> Router<AppState> {
         .route("/conversations/{id}/read", post(read))
         .route("/conversations/{id}/export", get(export))
         .route("/messages/{id}", axum::routing::patch(edit).delete(recall))
+        .route(
+            "/conversations/{id}/attachments",
+            post(attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::messenger::attachments::MAX_BYTES,
+            )),
+        )
+        .route("/attachments/{id}", get(download))
         .route("/messages/{id}/forward", post(forward))
         .route("/messages/{id}/receipts", get(receipts))
         .route("/events", get(events))
@@ -675,6 +682,120 @@ async fn export(
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"conversation-{id}.json\""),
+            ),
+        ],
+        bytes,
+    )))
+}
+
+/// What comes with a file.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachQuery {
+    /// The file's name.
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F/\\]+$"
+    )]
+    pub name: String,
+    /// The client's id for the message.
+    #[param(pattern = r"^[A-Za-z0-9._:-]{1,100}$")]
+    pub client_id: String,
+    /// Confirm, having seen what was found.
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Sends a file (the request body, up to 25 MB): its text is extracted (documents, archives,
+/// photos by OCR) and passes the gate before anyone sees it.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/attachments", tag = "messenger",
+    params(("id" = i64, Path, description = "Conversation"), AttachQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, description = "The gate's answer", body = GateOutcome),
+        (status = 400, description = "Malformed request, empty file", body = super::ErrorBody),
+        (status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing", body = super::ErrorBody),
+        (status = 404, description = "Not a member", body = super::ErrorBody),
+        (status = 409, description = "client_id reused", body = super::ErrorBody),
+        (status = 413, description = "Over 25 MB", body = super::ErrorBody)),
+    security(("token" = ["messages:write"]), ("session" = [])))]
+async fn attach(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    P(id): P<i64>,
+    Q(q): Q<AttachQuery>,
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Json<GateOutcome>> {
+    writer(&c)?;
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge
+        } else {
+            Error::BadRequest(e.body_text())
+        }
+    })?;
+    let up = crate::messenger::attachments::Upload {
+        name: q.name,
+        client_id: q.client_id,
+        confirm: q.confirm,
+    };
+    Ok(Json(
+        st.messenger
+            .attach(&c.user, &c.ip, id, up, body.to_vec())
+            .await?,
+    ))
+}
+
+/// How to serve a file.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DownloadQuery {
+    /// Show a photo in the page instead of saving it.
+    #[serde(default)]
+    pub inline: bool,
+}
+
+/// Downloads a file of one of the caller's conversations (recorded; guests cannot from a
+/// 不得轉傳 conversation, tokens never can).
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "messenger",
+    params(("id" = i64, Path, description = "Attachment"), DownloadQuery),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "A 不得轉傳 conversation (guests, tokens); scope missing", body = super::ErrorBody),
+        (status = 404, description = "Not visible", body = super::ErrorBody)),
+    security(("token" = ["messages:read"]), ("session" = [])))]
+async fn download(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    P(id): P<i64>,
+    Q(q): Q<DownloadQuery>,
+) -> Result<axum::response::Response> {
+    reader(&c)?;
+    let (name, mime, bytes) = st
+        .messenger
+        .download(&c.user, by_token(&c), &c.ip, id)
+        .await?;
+    let inline = q.inline && mime.starts_with("image/");
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let disposition = format!(
+        "{}; filename*=UTF-8''{encoded}",
+        if inline { "inline" } else { "attachment" }
+    );
+    Ok(axum::response::IntoResponse::into_response((
+        [
+            (axum::http::header::CONTENT_TYPE, mime),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
             ),
         ],
         bytes,

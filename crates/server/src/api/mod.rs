@@ -123,7 +123,8 @@ impl Modify for Security {
         messages::directory, messages::list, messages::create, messages::direct, messages::members, messages::invite,
         messages::remove, messages::set_admin, messages::join, messages::requests, messages::decide,
         messages::audience, messages::messages, messages::send, messages::read, messages::edit,
-        messages::recall, messages::forward, messages::receipts, messages::events, messages::export),
+        messages::recall, messages::forward, messages::receipts, messages::events, messages::export,
+        messages::attach, messages::download),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
         lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut, lookups::RefKind)),
     modifiers(&Security)

@@ -136,6 +136,26 @@ impl Gate {
         &self.profile
     }
 
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The findings of a text, and what the sender may be shown of them.
+    pub fn scan(&self, text: &str) -> (Vec<Finding>, Vec<Found>) {
+        let findings = self.scanner.scan(text);
+        let v = Verdict {
+            decision: Decision {
+                action: Action::Allow,
+                reasons: vec![],
+            },
+            findings,
+            masked: None,
+        };
+        let shown = v.found(text, &self.profile);
+        (v.findings, shown)
+    }
+
     /// Inspects `text` going through `channel` to `audience`.
     pub fn check(&self, text: &str, channel: Channel, audience: Audience) -> Verdict {
         let findings = self.scanner.scan(text);

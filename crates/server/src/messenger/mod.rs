@@ -10,6 +10,7 @@
 //! The service owns the `conversation*`, `join_requests` and `message*` tables; handlers reach
 //! them only through it.
 
+pub mod attachments;
 pub mod directory;
 pub mod export;
 pub mod gate;
@@ -134,6 +135,8 @@ pub struct Messenger {
     writer: writer::Handle,
     hub: hub::Hub,
     rooms: rooms::Rooms,
+    /// Sealed attachment files.
+    files: std::path::PathBuf,
 }
 
 impl Messenger {
@@ -182,6 +185,7 @@ impl Messenger {
             writer,
             hub,
             rooms,
+            files: data_dir.join("attachments"),
         })
     }
 

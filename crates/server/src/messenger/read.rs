@@ -64,6 +64,8 @@ pub struct MessageView {
     pub edited_at: Option<i64>,
     /// Withdrawn (Unix seconds).
     pub recalled_at: Option<i64>,
+    /// A file sent with it.
+    pub attachment: Option<super::attachments::AttachmentView>,
 }
 
 /// One event of a conversation, as delivered over the stream and replayed on resume.
@@ -150,10 +152,23 @@ impl Membership {
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, u.display_name,
     un.name, u.title, u.external, m.at, m.body_sealed, m.body_sha256, m.reply_to, m.provenance,
-    m.notice, m.mentions, m.edited_at, m.recalled_at";
+    m.notice, m.mentions, m.edited_at, m.recalled_at, a.id, a.name, a.mime, a.size";
 
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN users u ON u.id = m.sender_id
-    LEFT JOIN units un ON un.id = u.unit_id";
+    LEFT JOIN units un ON un.id = u.unit_id LEFT JOIN attachments a ON a.message_id = m.id";
+
+/// The attachment of a row of `MESSAGE_COLUMNS`.
+pub(super) fn attachment_of(
+    r: &sqlx::sqlite::SqliteRow,
+) -> Option<super::attachments::AttachmentView> {
+    r.get::<Option<i64>, _>(17)
+        .map(|id| super::attachments::AttachmentView {
+            id,
+            name: r.get(18),
+            mime: r.get(19),
+            size: r.get(20),
+        })
+}
 
 impl Messenger {
     /// The latest event cursor (a client that loads its lists now resumes the stream here).
@@ -339,6 +354,11 @@ impl Messenger {
             notice: r.get::<i64, _>(13) != 0,
             mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
             edited_at: r.get(15),
+            attachment: if recalled_at.is_some() {
+                None
+            } else {
+                attachment_of(r)
+            },
             recalled_at,
         })
     }

@@ -113,7 +113,7 @@ pub struct ForwardDraft {
 
 const MAX_CLIENT_ID: usize = 100;
 
-fn check_client_id(id: &str) -> Result<()> {
+pub(crate) fn check_client_id(id: &str) -> Result<()> {
     if id.is_empty()
         || id.len() > MAX_CLIENT_ID
         || !id
@@ -246,7 +246,7 @@ impl Messenger {
         .to_string()
     }
 
-    fn sender(caller: &User) -> Person {
+    pub(crate) fn sender(caller: &User) -> Person {
         Person {
             id: caller.id,
             name: caller.display_name.clone(),
@@ -319,9 +319,10 @@ impl Messenger {
                 mentions,
                 gate,
                 action: verdict.action().to_string(),
+                attachment: None,
             })))
             .await?;
-        Ok(sent(done, &verdict, audience, title))
+        Ok(sent(done, verdict.action(), verdict.why(), audience, title))
     }
 
     /// Forwards a message to another conversation of the caller's.
@@ -337,6 +338,11 @@ impl Messenger {
         let Some(text) = src.text.clone() else {
             return Err(Error::Conflict("the message was withdrawn".into()));
         };
+        if src.attachment.is_some() {
+            return Err(Error::Conflict(
+                "檔案無法轉傳，請由原寄件人重新傳送 (files cannot be forwarded)".into(),
+            ));
+        }
         let target = self.membership(caller.id, f.to.0).await?;
         let audience = self.audience(caller, f.to.0).await?;
         let title = self.title_for(caller, f.to.0, &target.title).await?;
@@ -456,9 +462,10 @@ impl Messenger {
                 mentions: vec![],
                 gate,
                 action: verdict.action().to_string(),
+                attachment: None,
             })))
             .await?;
-        Ok(sent(done, &verdict, audience, title))
+        Ok(sent(done, verdict.action(), verdict.why(), audience, title))
     }
 
     /// Replaces the text of the caller's own message (within the edit window), through the
@@ -512,7 +519,7 @@ impl Messenger {
                 window: self.cfg.edit_minutes * 60,
             })))
             .await?;
-        Ok(sent(done, &verdict, audience, title))
+        Ok(sent(done, verdict.action(), verdict.why(), audience, title))
     }
 
     /// Withdraws the caller's own message (within the recall window): readers see that it was
@@ -542,7 +549,13 @@ impl Messenger {
     }
 }
 
-fn sent(done: Done, verdict: &Verdict, audience: AudienceView, title: String) -> GateOutcome {
+pub(crate) fn sent(
+    done: Done,
+    action: Action,
+    reasons: Vec<Why>,
+    audience: AudienceView,
+    title: String,
+) -> GateOutcome {
     let (id, seq, duplicate) = match done {
         Done::Message { id, seq, duplicate } => (Some(id), Some(seq), duplicate),
         _ => (None, None, false),
@@ -552,8 +565,8 @@ fn sent(done: Done, verdict: &Verdict, audience: AudienceView, title: String) ->
         message_id: id,
         seq,
         duplicate,
-        action: verdict.action().to_string(),
-        reasons: verdict.why(),
+        action: action.to_string(),
+        reasons,
         found: vec![],
         audience,
         target_title: title,

@@ -45,6 +45,18 @@ pub(crate) struct Outgoing {
     pub gate: String,
     /// The gate's action (`allow`, `warn`, `confirm`, `mask`).
     pub action: String,
+    /// A file sent with it (already stored sealed).
+    pub attachment: Option<NewAttachment>,
+}
+
+/// A file checked by the gate and stored sealed.
+pub(crate) struct NewAttachment {
+    pub name: String,
+    pub mime: String,
+    pub size: i64,
+    pub sha: String,
+    pub format: String,
+    pub file: String,
 }
 
 /// A new version of a message's text.

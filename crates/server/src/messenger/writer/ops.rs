@@ -629,5 +629,6 @@ fn message_view_plain(r: &sqlx::sqlite::SqliteRow, text: Option<String>) -> Mess
         mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
         edited_at: r.get(15),
         recalled_at: r.get(16),
+        attachment: crate::messenger::read::attachment_of(r),
     }
 }

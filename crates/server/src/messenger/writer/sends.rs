@@ -6,6 +6,7 @@
 use super::ops::Cx;
 use super::{ChatEntry, Done, Outgoing, Pending};
 use crate::error::{Error, Result};
+use crate::messenger::attachments::AttachmentView;
 use crate::messenger::read::{EventView, MessageView};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -89,6 +90,38 @@ impl Cx<'_, '_> {
             }
             ids.extend(last - n + 1..=last);
         }
+        let mut files = HashMap::new();
+        for (i, &k) in new.iter().enumerate() {
+            let Some(a) = &ops[k].attachment else {
+                continue;
+            };
+            let id = sqlx::query(
+                "INSERT INTO attachments (conversation_id, message_id, uploader_id, name, mime, size,
+                   sha256, format, file, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(ops[k].conversation)
+            .bind(ids[i])
+            .bind(ops[k].sender.id)
+            .bind(&a.name)
+            .bind(&a.mime)
+            .bind(a.size)
+            .bind(&a.sha)
+            .bind(&a.format)
+            .bind(&a.file)
+            .bind(self.now)
+            .execute(&mut **self.tx)
+            .await?
+            .last_insert_rowid();
+            files.insert(
+                k,
+                AttachmentView {
+                    id,
+                    name: a.name.clone(),
+                    mime: a.mime.clone(),
+                    size: a.size,
+                },
+            );
+        }
         let mut entries = Vec::with_capacity(new.len());
         for (i, &k) in new.iter().enumerate() {
             let o = ops[k];
@@ -110,7 +143,7 @@ impl Cx<'_, '_> {
                     .push_bind(*id)
                     .push_bind(o.sender.id)
                     .push_bind(None::<i64>)
-                    .push_bind(&o.sha)
+                    .push_bind(o.attachment.as_ref().map_or(&o.sha, |a| &a.sha))
                     .push_bind(&o.action);
             });
             qb.build().execute(&mut **self.tx).await?;
@@ -140,6 +173,7 @@ impl Cx<'_, '_> {
                         mentions: o.mentions.clone(),
                         edited_at: None,
                         recalled_at: None,
+                        attachment: files.remove(k),
                     }),
                 },
                 entry: ChatEntry {
@@ -152,7 +186,7 @@ impl Cx<'_, '_> {
                     actor: Some(o.sender.id),
                     message: Some(id),
                     subject: None,
-                    sha256: Some(o.sha.clone()),
+                    sha256: Some(o.attachment.as_ref().map_or(&o.sha, |a| &a.sha).clone()),
                     gate: Some(o.action.clone()),
                 },
                 recipients,
