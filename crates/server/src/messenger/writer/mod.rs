@@ -416,10 +416,10 @@ impl State {
         tx.commit().await?;
         self.conn = Some(conn);
         for (op, _) in group {
-            if !matches!(op, Op::Send(_) | Op::Read { .. } | Op::Flush) {
-                if let Some(c) = op_conversation(op) {
-                    self.rooms.invalidate(c);
-                }
+            if !matches!(op, Op::Send(_) | Op::Read { .. } | Op::Flush)
+                && let Some(c) = op_conversation(op)
+            {
+                self.rooms.invalidate(c);
             }
         }
         Ok(())
