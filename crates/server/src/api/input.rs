@@ -77,8 +77,12 @@ impl<'de> Deserialize<'de> for Int {
                     .map_err(|_| E::custom("integer out of range"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Int, E> {
-                if v.fract() == 0.0 && (-(2f64.powi(63))..2f64.powi(63)).contains(&v) {
-                    Ok(Int(v as i64))
+                // serde_json's fast float parsing may land an ULP off a large integer.
+                let r = v.round();
+                let near = v == r
+                    || (v.abs() >= 2f64.powi(50) && (v - r).abs() <= 4.0 * f64::EPSILON * v.abs());
+                if near && (-(2f64.powi(63))..2f64.powi(63)).contains(&r) {
+                    Ok(Int(r as i64))
                 } else {
                     Err(E::custom("expected an integer"))
                 }
@@ -97,6 +101,10 @@ mod tests {
         let v: Vec<Int> = serde_json::from_str("[3, 3.0, -2.0, -9007199254740992.0]").unwrap();
         assert_eq!(v, [Int(3), Int(3), Int(-2), Int(-9007199254740992)]);
         assert!(serde_json::from_str::<Int>("3.5").is_err());
+        assert!(serde_json::from_str::<Int>("2.5890419884777833e-42").is_err());
+        let v: Vec<Int> =
+            serde_json::from_str("[-2251799813685247.0, 17592186044416, -925.0]").unwrap();
+        assert_eq!(v[0], Int(-2251799813685247));
         assert!(serde_json::from_str::<Int>("\"3\"").is_err());
         assert!(serde_json::from_str::<Int>("18446744073709551615").is_err());
     }
