@@ -76,6 +76,9 @@
     withdrawWindow: ['確定收回這則訊息？', 'Withdraw this message?'],
     save: ['儲存', 'Save'],
     attach: ['附件', 'Attach'],
+    searchMessages: ['搜尋訊息', 'Search messages'],
+    noHits: ['找不到符合的訊息。', 'No messages found.'],
+    partial: ['（只搜尋了最近 {n} 則）', '(only the latest {n} were searched)'],
     noDownload: ['不得轉傳之對話，外部人員不得下載', 'No downloads for guests in a no-forward conversation'],
   };
   const t = (k, vars) => {
@@ -126,10 +129,13 @@
 
   // --- layout ------------------------------------------------------------------------------
   const list = el('ul', { id: 'conv-list', 'aria-label': zh ? '對話' : 'Conversations' });
+  const searchInput = el('input', { type: 'search', id: 'search', placeholder: t('searchMessages'), 'aria-label': t('searchMessages') });
+  const searchForm = el('form', { class: 'tools', role: 'search', onsubmit: (e) => { e.preventDefault(); searchMessages(searchInput.value); } }, searchInput);
   const convs = el('aside', { class: 'convs' },
     el('div', { class: 'tools' },
       el('button', { type: 'button', id: 'new-group', hidden: me.external, onclick: newGroup }, t('newGroup')),
       el('button', { type: 'button', id: 'new-direct', class: 'secondary', onclick: newDirect }, t('newDirect'))),
+    searchForm,
     list);
   const head = el('header', {});
   const messages = el('ol', { id: 'messages', 'aria-live': 'polite' });
@@ -454,6 +460,23 @@
       const r = await api('GET', `/messages/${m.id}/receipts`);
       dialog.replaceChildren(el('h2', {}, t('receipts')),
         el('ul', { id: 'receipts' }, ...r.map((x) => el('li', {}, x.user.name, ' — ', x.read_at ? `${t('readBy')} ${time(x.read_at)}` : t('unread')))),
+        el('div', { class: 'buttons' }, el('button', { type: 'button', onclick: () => dialog.close() }, t('close'))));
+      dialog.showModal();
+    } catch (e) { alertError(e); }
+  }
+
+  async function searchMessages(q) {
+    if (!q.trim()) return;
+    try {
+      const r = await api('GET', `/search?q=${encodeURIComponent(q)}`);
+      const titles = new Map(state.convs.map((c) => [c.id, c.title]));
+      dialog.replaceChildren(el('h2', {}, t('searchMessages')),
+        r.hits.length ? el('div', { class: 'results', id: 'search-results' }, ...r.hits.map((m) => el('button', {
+          type: 'button', 'data-message': m.id,
+          onclick: () => { dialog.close(); openConversation(m.conversation); },
+        }, `${titles.get(m.conversation) || ''} · ${m.sender.name} · ${time(m.at)}：`, (m.text || (m.attachment && m.attachment.name) || '').slice(0, 80))))
+          : el('p', {}, t('noHits')),
+        r.complete ? null : el('p', { class: 'muted' }, t('partial', { n: r.scanned })),
         el('div', { class: 'buttons' }, el('button', { type: 'button', onclick: () => dialog.close() }, t('close'))));
       dialog.showModal();
     } catch (e) { alertError(e); }

@@ -998,3 +998,67 @@ async fn files_pass_the_gate_like_text_and_only_members_download_them() {
     .await;
     assert_eq!(s, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn search_finds_ones_own_messages_across_variants_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let ours = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let theirs = group(&st, &wu, "行政科", "normal", &[]).await;
+    say(
+        &st,
+        &chief,
+        ours,
+        "q-1",
+        "明天到臺北市政府開協調會議",
+        json!({}),
+    )
+    .await;
+    say(&st, &chief, ours, "q-2", "ＡＢＣ專案的會議改期", json!({})).await;
+    let v = say(&st, &chief, ours, "q-3", "會議紀錄寫錯了", json!({})).await;
+    say(&st, &wu, theirs, "q-4", "行政科的會議不對外", json!({})).await;
+    let (s, _) = call(
+        &st,
+        &chief,
+        "DELETE",
+        &format!("/api/v1/messages/{}", v["message_id"]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let find = |q: &str| format!("/api/v1/search?q={}", urlencode(q));
+    let (s, r) = call(&st, &lin, "GET", &find("會議"), None).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let texts: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    // Newest first; the withdrawn one and the other unit's group are not found.
+    assert_eq!(
+        texts,
+        ["ＡＢＣ專案的會議改期", "明天到臺北市政府開協調會議"]
+    );
+    assert_eq!(r["complete"], true);
+    let (_, r) = call(&st, &lin, "GET", &find("台北市"), None).await;
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1);
+    let (_, r) = call(&st, &lin, "GET", &find("abc 專案"), None).await;
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1);
+    let (_, r) = call(&st, &wu, "GET", &find("臺北"), None).await;
+    assert!(r["hits"].as_array().unwrap().is_empty());
+    let (s, _) = call(
+        &st,
+        &wu,
+        "GET",
+        &format!("{}&conversation={ours}", find("會議")),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(&st, &wu, "GET", &find("   "), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}

@@ -53,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/messages/{id}/forward", post(forward))
         .route("/messages/{id}/receipts", get(receipts))
         .route("/events", get(events))
+        .route("/search", get(search))
         .route("/stream", get(super::stream::stream))
 }
 
@@ -800,4 +801,53 @@ async fn download(
         ],
         bytes,
     )))
+}
+
+/// A search.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What to look for (1 to 200 characters; 臺/台, full-width letters, spaces and dashes
+    /// do not matter).
+    #[param(min_length = 1, max_length = 200, pattern = r"[^\s-]")]
+    pub q: String,
+    /// Only this conversation.
+    pub conversation: Option<i64>,
+    /// Most hits (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+}
+
+/// Searches the caller's own conversations, newest first (the texts are sealed: they are
+/// opened and matched in memory, up to 50,000 messages; `complete` says whether all were).
+#[utoipa::path(get, path = "/api/v1/search", tag = "messenger", params(SearchQuery),
+    responses((status = 200, description = "Hits", body = crate::messenger::search::Found),
+        (status = 400, description = "Malformed request", body = super::ErrorBody),
+        (status = 401, description = "Not signed in", body = super::ErrorBody),
+        (status = 403, description = "Scope missing; a 不得轉傳 conversation with a token", body = super::ErrorBody),
+        (status = 404, description = "Not a member of that conversation", body = super::ErrorBody)),
+    security(("token" = ["messages:read"]), ("session" = [])))]
+async fn search(
+    State(st): State<AppState>,
+    c: ApiCaller,
+    Q(q): Q<SearchQuery>,
+) -> Result<Json<crate::messenger::search::Found>> {
+    reader(&c)?;
+    if q.limit.is_some_and(|l| !(1..=200).contains(&l)) {
+        return Err(Error::BadRequest("limit: 1 to 200".into()));
+    }
+    if q.q.chars().count() > 200 {
+        return Err(Error::BadRequest("q: 1 to 200 characters".into()));
+    }
+    Ok(Json(
+        st.messenger
+            .search(
+                &c.user,
+                &q.q,
+                q.conversation,
+                q.limit.unwrap_or(50) as usize,
+                !by_token(&c),
+            )
+            .await?,
+    ))
 }

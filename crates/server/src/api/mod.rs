@@ -124,7 +124,7 @@ impl Modify for Security {
         messages::remove, messages::set_admin, messages::join, messages::requests, messages::decide,
         messages::audience, messages::messages, messages::send, messages::read, messages::edit,
         messages::recall, messages::forward, messages::receipts, messages::events, messages::export,
-        messages::attach, messages::download),
+        messages::attach, messages::download, messages::search),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
         lookups::ProblemOut, lookups::ReferenceImported, lookups::FlagOut, lookups::RefKind)),
     modifiers(&Security)

@@ -18,6 +18,7 @@ pub mod hub;
 pub mod members;
 pub mod read;
 pub mod rooms;
+pub mod search;
 pub mod send;
 mod writer;
 
