@@ -66,6 +66,8 @@ CREATE TABLE messages (
     gate             TEXT NOT NULL,
     edited_at        BIGINT,
     recalled_at      BIGINT,
+    -- Past the retention period: the text (and any file) is gone, the row and its hash stay.
+    purged_at        BIGINT,
     UNIQUE (sender_id, client_id)
 );
 CREATE INDEX messages_conversation ON messages(conversation_id, id);

@@ -204,6 +204,19 @@ pub async fn serve(st: AppState) -> Result<()> {
             }
         })
     };
+    // Messages past their retention period lose their text and files, hourly.
+    let retention = {
+        let messenger = st.messenger.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = messenger.apply_retention().await {
+                    tracing::error!(error = %e, "applying the messenger's retention");
+                }
+            }
+        })
+    };
     let ledger = st.ledger.clone();
     let addr = st.cfg.listen;
     let result = match st.cfg.tls.clone() {
@@ -224,6 +237,7 @@ pub async fn serve(st: AppState) -> Result<()> {
     };
     shipper.abort();
     judge.abort();
+    retention.abort();
     if let Err(e) = ledger.flush().await {
         tracing::error!(error = %e, "recording where look-ups are in the log");
     }

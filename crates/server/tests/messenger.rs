@@ -1062,3 +1062,68 @@ async fn search_finds_ones_own_messages_across_variants_and_nothing_else() {
     let (s, _) = call(&st, &wu, "GET", &find("   "), None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn past_retention_texts_and_files_are_deleted_and_their_record_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("messenger.toml"), "retention_days = 30\n").unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let old = say(&st, &chief, conv, "r-1", "上個月的勤務表", json!({})).await;
+    let (_, f) = upload(
+        &st,
+        &lin,
+        conv,
+        "勤務表.txt",
+        "上個月的勤務表內容".as_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(f["status"], "sent", "{f}");
+    say(&st, &chief, conv, "r-2", "今天的勤務表", json!({})).await;
+    assert_eq!(st.messenger.apply_retention().await.unwrap(), 0);
+    sqlx::query("UPDATE messages SET at = at - 31 * 86400 WHERE id <= ?")
+        .bind(f["message_id"].as_i64().unwrap())
+        .execute(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(st.messenger.apply_retention().await.unwrap(), 2);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("attachments"))
+            .unwrap()
+            .count(),
+        0,
+        "the file is deleted"
+    );
+    let seen = texts(&st, &lin, conv).await;
+    assert!(
+        seen[0]["text"].is_null() && seen[0]["purged_at"].is_i64(),
+        "{seen:?}"
+    );
+    assert!(seen[1]["attachment"].is_null());
+    assert_eq!(seen[2]["text"], "今天的勤務表");
+    // The record stays: who, when, which hash, in the log.
+    let sha: String = sqlx::query_scalar("SELECT body_sha256 FROM messages WHERE id = ?")
+        .bind(old["message_id"].as_i64().unwrap())
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(sha.len(), 64);
+    let purges: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'message.purge'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(purges, 1);
+    let (_, r) = call(
+        &st,
+        &lin,
+        "GET",
+        "/api/v1/search?q=%E4%B8%8A%E5%80%8B%E6%9C%88",
+        None,
+    )
+    .await;
+    assert!(r["hits"].as_array().unwrap().is_empty(), "{r}");
+}

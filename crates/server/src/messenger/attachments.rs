@@ -256,7 +256,8 @@ impl Messenger {
         id: i64,
     ) -> Result<(String, String, Vec<u8>)> {
         let r = sqlx::query(
-            "SELECT a.conversation_id, a.name, a.mime, a.sha256, a.file, m.seq, m.recalled_at
+            "SELECT a.conversation_id, a.name, a.mime, a.sha256, a.file, m.seq,
+               COALESCE(m.recalled_at, m.purged_at)
              FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = ?",
         )
         .bind(id)

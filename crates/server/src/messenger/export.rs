@@ -83,6 +83,8 @@ pub struct ExportedMessage {
     pub edited_at: Option<i64>,
     /// Unix seconds.
     pub recalled_at: Option<i64>,
+    /// Past retention: text and file deleted (Unix seconds).
+    pub purged_at: Option<i64>,
     /// Earlier texts, oldest first.
     pub versions: Vec<ExportedVersion>,
 }
@@ -146,7 +148,7 @@ impl Messenger {
         let rows = sqlx::query(
             "SELECT m.id, m.seq, u.id, u.display_name, un.name, u.title, u.external, m.at,
                m.body_sealed, m.body_sha256, m.gate, m.reply_to, m.provenance, m.notice,
-               m.edited_at, m.recalled_at
+               m.edited_at, m.recalled_at, m.purged_at
              FROM messages m JOIN users u ON u.id = m.sender_id LEFT JOIN units un ON un.id = u.unit_id
              WHERE m.conversation_id = ? ORDER BY m.id",
         )
@@ -167,11 +169,16 @@ impl Messenger {
             .iter()
             .map(|v| {
                 let vsha: String = v.get(4);
+                let sealed: Vec<u8> = v.get(3);
                 Ok(ExportedVersion {
                     version: v.get(0),
                     replaced_at: v.get(1),
                     reason: v.get(2),
-                    text: self.open_text(conversation, &vsha, v.get(3))?,
+                    text: if sealed.is_empty() {
+                        String::new()
+                    } else {
+                        self.open_text(conversation, &vsha, &sealed)?
+                    },
                     sha256: vsha,
                 })
             })
@@ -181,7 +188,12 @@ impl Messenger {
                 seq: r.get(1),
                 sender: person(r, 2),
                 at: r.get(7),
-                text: self.open_text(conversation, &sha, r.get(8))?,
+                // Past retention the text is gone; the hash still identifies it.
+                text: match r.get::<Option<i64>, _>(16) {
+                    Some(_) => String::new(),
+                    None => self.open_text(conversation, &sha, r.get(8))?,
+                },
+                purged_at: r.get(16),
                 sha256: sha,
                 gate: serde_json::from_str(r.get(10)).unwrap_or_default(),
                 reply_to: r.get(11),

@@ -17,6 +17,7 @@ pub mod gate;
 pub mod hub;
 pub mod members;
 pub mod read;
+pub mod retention;
 pub mod rooms;
 pub mod search;
 pub mod send;
@@ -57,6 +58,9 @@ pub struct MessengerConfig {
     pub policy: Option<String>,
     /// Dictionary of watched terms (relative to the data folder).
     pub dictionary: Option<String>,
+    /// Days a message's text and files are kept (0: for ever). After that the text and files
+    /// are deleted; the record that they existed (sender, time, hash, log entry) stays.
+    pub retention_days: i64,
 }
 
 impl Default for MessengerConfig {
@@ -68,6 +72,7 @@ impl Default for MessengerConfig {
             mask_profile: "default".into(),
             policy: None,
             dictionary: None,
+            retention_days: 0,
         }
     }
 }

@@ -66,6 +66,8 @@ pub struct MessageView {
     pub recalled_at: Option<i64>,
     /// A file sent with it.
     pub attachment: Option<super::attachments::AttachmentView>,
+    /// Past the retention period: text and file deleted (Unix seconds).
+    pub purged_at: Option<i64>,
 }
 
 /// One event of a conversation, as delivered over the stream and replayed on resume.
@@ -152,7 +154,7 @@ impl Membership {
 pub(super) const MESSAGE_COLUMNS: &str =
     "m.id, m.conversation_id, m.seq, m.sender_id, u.display_name,
     un.name, u.title, u.external, m.at, m.body_sealed, m.body_sha256, m.reply_to, m.provenance,
-    m.notice, m.mentions, m.edited_at, m.recalled_at, a.id, a.name, a.mime, a.size";
+    m.notice, m.mentions, m.edited_at, m.recalled_at, a.id, a.name, a.mime, a.size, m.purged_at";
 
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN users u ON u.id = m.sender_id
     LEFT JOIN units un ON un.id = u.unit_id LEFT JOIN attachments a ON a.message_id = m.id";
@@ -329,7 +331,8 @@ impl Messenger {
     pub(super) fn message_view(&self, r: &sqlx::sqlite::SqliteRow) -> Result<MessageView> {
         let conversation: i64 = r.get(1);
         let recalled_at: Option<i64> = r.get(16);
-        let text = if recalled_at.is_some() {
+        let purged_at: Option<i64> = r.get(21);
+        let text = if recalled_at.is_some() || purged_at.is_some() {
             None
         } else {
             Some(self.open_text(conversation, r.get(10), r.get(9))?)
@@ -354,12 +357,13 @@ impl Messenger {
             notice: r.get::<i64, _>(13) != 0,
             mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
             edited_at: r.get(15),
-            attachment: if recalled_at.is_some() {
+            attachment: if recalled_at.is_some() || purged_at.is_some() {
                 None
             } else {
                 attachment_of(r)
             },
             recalled_at,
+            purged_at,
         })
     }
 

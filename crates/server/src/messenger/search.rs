@@ -68,7 +68,7 @@ impl Messenger {
                  JOIN conversation_members me ON me.conversation_id = m.conversation_id
                    AND me.user_id = ? AND me.left_at IS NULL
                  JOIN conversations c ON c.id = m.conversation_id
-                 WHERE m.seq > me.joined_seq AND m.recalled_at IS NULL AND m.id < ?
+                 WHERE m.seq > me.joined_seq AND m.recalled_at IS NULL AND m.purged_at IS NULL AND m.id < ?
                    AND (? IS NULL OR m.conversation_id = ?)
                    AND (? OR c.sensitivity != 'no_forward')
                  ORDER BY m.id DESC LIMIT ?"

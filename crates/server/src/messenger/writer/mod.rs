@@ -128,6 +128,10 @@ pub(crate) enum Op {
         user: i64,
         upto: i64,
     },
+    /// Deletes the texts and files of messages sent before a time (at most a batch).
+    Purge {
+        before: i64,
+    },
 }
 
 /// What an operation did.
@@ -135,8 +139,14 @@ pub(crate) enum Op {
 pub(crate) enum Done {
     Nothing,
     Conversation(i64),
-    Message { id: i64, seq: i64, duplicate: bool },
+    Message {
+        id: i64,
+        seq: i64,
+        duplicate: bool,
+    },
     Request(i64),
+    /// Messages purged, and the attachment files to delete now that they are unreferenced.
+    Purged(usize, Vec<String>),
 }
 
 type Reply = oneshot::Sender<Result<Done>>;

@@ -92,6 +92,7 @@ impl Cx<'_, '_> {
                 user,
                 upto,
             } => self.read(*conversation, *user, *upto).await,
+            Op::Purge { before } => self.purge(*before).await,
         }
     }
 
@@ -552,6 +553,49 @@ impl Cx<'_, '_> {
         })
     }
 
+    async fn purge(&mut self, before: i64) -> Result<Done> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE at < ? AND purged_at IS NULL ORDER BY id LIMIT 5000",
+        )
+        .bind(before)
+        .fetch_all(&mut **self.tx)
+        .await?;
+        let Some(last) = ids.last().copied() else {
+            return Ok(Done::Purged(0, vec![]));
+        };
+        let first = ids[0];
+        let files: Vec<String> = sqlx::query_scalar(
+            "SELECT file FROM attachments WHERE message_id BETWEEN ? AND ?
+               AND message_id IN (SELECT id FROM messages WHERE at < ? AND purged_at IS NULL)",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(before)
+        .fetch_all(&mut **self.tx)
+        .await?;
+        sqlx::query(
+            "UPDATE message_versions SET body_sealed = x'' WHERE message_id IN
+               (SELECT id FROM messages WHERE id BETWEEN ? AND ? AND at < ? AND purged_at IS NULL)",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(before)
+        .execute(&mut **self.tx)
+        .await?;
+        let n = sqlx::query(
+            "UPDATE messages SET body_sealed = x'', purged_at = ?
+             WHERE id BETWEEN ? AND ? AND at < ? AND purged_at IS NULL",
+        )
+        .bind(self.now)
+        .bind(first)
+        .bind(last)
+        .bind(before)
+        .execute(&mut **self.tx)
+        .await?
+        .rows_affected();
+        Ok(Done::Purged(n as usize, files))
+    }
+
     async fn read(&mut self, conversation: i64, user: i64, upto: i64) -> Result<Done> {
         self.require_member(conversation, user).await?;
         let before: i64 = sqlx::query_scalar(
@@ -630,5 +674,6 @@ fn message_view_plain(r: &sqlx::sqlite::SqliteRow, text: Option<String>) -> Mess
         edited_at: r.get(15),
         recalled_at: r.get(16),
         attachment: crate::messenger::read::attachment_of(r),
+        purged_at: r.get(21),
     }
 }

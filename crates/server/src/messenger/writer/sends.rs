@@ -174,6 +174,7 @@ impl Cx<'_, '_> {
                         edited_at: None,
                         recalled_at: None,
                         attachment: files.remove(k),
+                        purged_at: None,
                     }),
                 },
                 entry: ChatEntry {
