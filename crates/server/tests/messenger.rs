@@ -810,6 +810,8 @@ async fn a_non_member_reaches_nothing_of_a_conversation_through_any_route() {
             .all(|e| e["conversation"] != conv),
         "{ev}"
     );
+    let (_, found) = call(&st, &wu, "GET", "/api/v1/search?q=%E7%A7%98%E5%AF%86", None).await;
+    assert!(found["hits"].as_array().unwrap().is_empty(), "{found}");
     // A member may not post into the stranger's conversation by forwarding either.
     let (s, _) = call(
         &st,
@@ -1126,4 +1128,136 @@ async fn past_retention_texts_and_files_are_deleted_and_their_record_stays() {
     )
     .await;
     assert!(r["hits"].as_array().unwrap().is_empty(), "{r}");
+}
+
+/// Connects to the stream of a server on loopback with a token.
+async fn stream(
+    addr: std::net::SocketAddr,
+    who: &Who,
+    since: i64,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let Auth::Token(t) = &who.auth else {
+        panic!("tokens only")
+    };
+    let mut req = format!("ws://{addr}/api/v1/stream?since={since}")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    tokio_tungstenite::connect_async(req).await.unwrap().0
+}
+
+/// The next event (skipping answers to our own frames), or None after `wait`.
+async fn next_event(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    wait: std::time::Duration,
+) -> Option<Value> {
+    use futures_util::StreamExt;
+    loop {
+        let m = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v.get("seq").is_some() {
+                return Some(v);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_stream_carries_a_conversation_to_its_members_only_and_resumes_without_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            app(st.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .into_future(),
+    );
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let other = group(&st, &wu, "行政科", "normal", &[]).await;
+    let start = st.messenger.cursor().await.unwrap();
+    let mut member = stream(addr, &lin, start).await;
+    let mut stranger = stream(addr, &wu, start).await;
+    let short = std::time::Duration::from_millis(500);
+    let long = std::time::Duration::from_secs(10);
+    say(&st, &chief, conv, "w-1", "集合地點：分局地下室", json!({})).await;
+    let e = next_event(&mut member, long)
+        .await
+        .expect("the member hears it");
+    assert_eq!(e["message"]["text"], "集合地點：分局地下室");
+    let first = e["seq"].as_i64().unwrap();
+    // The stranger hears nothing of it, then hears his own group at once.
+    assert!(next_event(&mut stranger, short).await.is_none());
+    say(&st, &wu, other, "w-2", "行政科自己的事", json!({})).await;
+    let e = next_event(&mut stranger, long).await.unwrap();
+    assert_eq!(e["conversation"], other);
+    // Sending over the stream: answered, and delivered once.
+    use futures_util::SinkExt;
+    let frame = json!({"send": conv, "draft": {"text": "收到", "client_id": "ws-1"}});
+    member
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let e = next_event(&mut member, long).await.unwrap();
+    assert_eq!(e["message"]["text"], "收到");
+    // A frame for a conversation one is not in is refused like the API refuses it.
+    let frame = json!({"send": conv, "draft": {"text": "我也要說", "client_id": "ws-2"}});
+    stranger
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let answer = loop {
+        use futures_util::StreamExt;
+        let m = tokio::time::timeout(long, stranger.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v.get("reply").is_some() {
+                break v;
+            }
+        }
+    };
+    assert_eq!(answer["error"]["error"], "not_found", "{answer}");
+    // The member drops off; what is said meanwhile is replayed, once, in order.
+    drop(member);
+    for i in 0..5 {
+        say(
+            &st,
+            &chief,
+            conv,
+            &format!("gap-{i}"),
+            &format!("第{i}則"),
+            json!({}),
+        )
+        .await;
+    }
+    let mut back = stream(addr, &lin, first).await;
+    let mut got = Vec::new();
+    while let Some(e) = next_event(&mut back, short).await {
+        got.push((
+            e["seq"].as_i64().unwrap(),
+            e["message"]["text"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    let texts: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+    assert_eq!(texts, ["收到", "第0則", "第1則", "第2則", "第3則", "第4則"]);
+    assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+    server.abort();
 }
