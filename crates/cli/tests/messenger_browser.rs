@@ -194,9 +194,19 @@ fn the_whistleblower_letter_and_a_classified_notice_are_stopped_where_they_are_t
     assert_eq!(gate_status(&chen), "blocked");
     assert!(chen.text("#gate-status").contains("機密等級標示"));
     chen.click("#gate-cancel");
-    type_and_send(&chen, "收到請回覆");
+    type_and_send(&chen, "@林偵查員 收到請回覆");
     wait_body(&lin, "收到請回覆");
     assert!(!bodies(&lin).join("\n").contains("臨檢"));
+    // lin was mentioned, and finds it again by searching.
+    lin.wait_css("#messages .message.mentioned");
+    lin.fill("#search", "請回覆");
+    lin.js(
+        "document.getElementById('search').form.requestSubmit();",
+        json!([]),
+    );
+    lin.wait_css("#search-results button[data-message]");
+    assert!(lin.text("#search-results").contains("收到請回覆"));
+    lin.click("#dialog .buttons button");
     // The classified fax, photographed and attached: read by OCR, blocked, never delivered.
     let photo = photographed_page(s.dir.path());
     chen.js("document.getElementById('file').hidden = false;", json!([]));

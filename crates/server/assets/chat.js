@@ -77,6 +77,7 @@
     withdrawWindow: ['確定收回這則訊息？', 'Withdraw this message?'],
     save: ['儲存', 'Save'],
     attach: ['附件', 'Attach'],
+    mention: ['提及', 'Mention'],
     searchMessages: ['搜尋訊息', 'Search messages'],
     noHits: ['找不到符合的訊息。', 'No messages found.'],
     partial: ['（只搜尋了最近 {n} 則）', '(only the latest {n} were searched)'],
@@ -228,6 +229,7 @@
     renderHead();
     renderList();
     messages.replaceChildren();
+    api('GET', `/conversations/${id}/members`).then((m) => { state.members = m; }, () => {});
     const page = await api('GET', `/conversations/${id}/messages?limit=200`);
     for (const m of page) upsert(m);
     if (!side.hidden) renderSide();
@@ -260,7 +262,8 @@
 
   function renderMessage(m) {
     const mine = m.sender.id === me.id;
-    const cls = ['message', mine ? 'mine' : '', m.notice ? 'notice' : '', m.recalled_at ? 'recalled' : ''].join(' ');
+    const cls = ['message', mine ? 'mine' : '', m.notice ? 'notice' : '', m.recalled_at ? 'recalled' : '',
+      (m.mentions || []).includes(me.id) ? 'mentioned' : ''].join(' ');
     const replied = m.reply_to ? state.messages.get(m.reply_to) : null;
     return el('li', { class: cls, 'data-id': m.id },
       el('div', { class: 'who' }, m.sender.name,
@@ -387,7 +390,11 @@
     if (!value.trim() || !state.current) return;
     // The same draft keeps its client id until it is sent: a retry is never a second message.
     if (!state.draft || state.draft.text !== value || state.draft.reply_to !== state.replyTo) {
-      state.draft = { client_id: uuid(), text: value, reply_to: state.replyTo, notice: noticeBox.checked };
+      // @name of a member mentions them.
+      const mentions = (state.members || [])
+        .filter((p) => p.id !== me.id && value.includes('@' + p.name))
+        .map((p) => p.id);
+      state.draft = { client_id: uuid(), text: value, reply_to: state.replyTo, notice: noticeBox.checked, mentions };
     }
     sendDraft({});
   });
@@ -559,7 +566,9 @@
     if (!c) return;
     const members = await api('GET', `/conversations/${c.id}/members`);
     const admin = c.role === 'admin';
+    state.members = members;
     const parts = [el('h2', {}, t('members')), el('ul', { id: 'member-list' }, ...members.map((p) => personLine(p,
+      p.id !== me.id ? el('button', { type: 'button', class: 'link', title: t('mention'), onclick: () => { text.value += `@${p.name} `; text.focus(); } }, '@') : null,
       admin && p.id !== me.id && c.kind === 'group'
         ? el('button', { type: 'button', class: 'link', onclick: () => removeMember(p.id) }, t('remove')) : null)))];
     if (admin && c.kind === 'group') {
