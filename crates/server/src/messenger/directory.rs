@@ -5,7 +5,6 @@ use super::Messenger;
 use super::read::Person;
 use crate::accounts::User;
 use crate::error::Result;
-use sqlx::Row;
 
 impl Messenger {
     /// People matching `q` (name, sign-in name, unit or title; empty: everyone), at most 50.
@@ -43,16 +42,7 @@ impl Messenger {
         .bind(caller.id)
         .fetch_all(&self.db)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Person {
-                id: r.get(0),
-                name: r.get(1),
-                unit: r.get(2),
-                title: r.get(3),
-                external: r.get::<i64, _>(4) != 0,
-            })
-            .collect())
+        Ok(rows.iter().map(|r| Person::from_row(r, 0)).collect())
     }
 
     /// A person by id, if the caller may find them.
@@ -67,13 +57,7 @@ impl Messenger {
         .fetch_optional(&self.db)
         .await?;
         let Some(r) = r else { return Ok(None) };
-        let p = Person {
-            id: r.get(0),
-            name: r.get(1),
-            unit: r.get(2),
-            title: r.get(3),
-            external: r.get::<i64, _>(4) != 0,
-        };
+        let p = Person::from_row(&r, 0);
         if caller.external && !self.share_a_conversation(caller.id, id).await? {
             return Ok(None);
         }

@@ -122,13 +122,7 @@ impl Messenger {
             .fetch_optional(&self.db)
             .await?
             .ok_or(Error::NotFound)?;
-        let person = |r: &sqlx::sqlite::SqliteRow, i: usize| Person {
-            id: r.get(i),
-            name: r.get(i + 1),
-            unit: r.get(i + 2),
-            title: r.get(i + 3),
-            external: r.get::<i64, _>(i + 4) != 0,
-        };
+        let person = Person::from_row;
         let members = sqlx::query(
             "SELECT u.id, u.display_name, un.name, u.title, u.external, m.role, m.joined_at, m.left_at
              FROM conversation_members m JOIN users u ON u.id = m.user_id
@@ -206,33 +200,17 @@ impl Messenger {
                 versions,
             });
         }
-        let events = sqlx::query(
-            "SELECT seq, conversation_id, at, kind, actor_id, message_id, subject_id, content_sha256,
-               gate, log_index FROM conversation_events WHERE conversation_id = ? ORDER BY seq",
-        )
+        let events = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {}, log_index FROM conversation_events WHERE conversation_id = ? ORDER BY seq",
+            super::writer::EVENT_COLUMNS
+        )))
         .bind(conversation)
         .fetch_all(&self.db)
         .await?
         .iter()
         .map(|r| ExportedEvent {
             log_index: r.get(9),
-            entry: String::from_utf8(
-                serde_json::to_vec(&ChatEntry {
-                    v: 1,
-                    kind: "chat".into(),
-                    seq: r.get(0),
-                    conversation: r.get(1),
-                    at: r.get(2),
-                    event: r.get(3),
-                    actor: r.get(4),
-                    message: r.get(5),
-                    subject: r.get(6),
-                    sha256: r.get(7),
-                    gate: r.get(8),
-                })
-                .expect("serialisable"),
-            )
-            .expect("JSON is UTF-8"),
+            entry: serde_json::to_string(&ChatEntry::from_row(r)).expect("serialisable"),
         })
         .collect();
         let export = Export {

@@ -188,13 +188,7 @@ impl Messenger {
             .iter()
             .map(|r| RequestView {
                 id: r.get(0),
-                user: super::read::Person {
-                    id: r.get(1),
-                    name: r.get(2),
-                    unit: r.get(3),
-                    title: r.get(4),
-                    external: r.get::<i64, _>(5) != 0,
-                },
+                user: super::read::Person::from_row(r, 1),
                 requested_by: r.get(6),
                 at: r.get(7),
             })

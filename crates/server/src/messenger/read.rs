@@ -22,6 +22,19 @@ pub struct Person {
     pub external: bool,
 }
 
+impl Person {
+    /// From five columns of a row starting at `i`: id, name, unit name, title, external.
+    pub(crate) fn from_row(r: &sqlx::sqlite::SqliteRow, i: usize) -> Person {
+        Person {
+            id: r.get(i),
+            name: r.get(i + 1),
+            unit: r.get(i + 2),
+            title: r.get(i + 3),
+            external: r.get::<i64, _>(i + 4) != 0,
+        }
+    }
+}
+
 /// Where a forwarded message came from.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Provenance {
@@ -159,6 +172,32 @@ pub(super) const MESSAGE_COLUMNS: &str =
 pub(super) const MESSAGE_FROM: &str = "FROM messages m JOIN users u ON u.id = m.sender_id
     LEFT JOIN units un ON un.id = u.unit_id LEFT JOIN attachments a ON a.message_id = m.id";
 
+/// A message view from a row of `MESSAGE_COLUMNS`, with its text already opened (the writer,
+/// which never holds the key, passes the text it has).
+pub(super) fn view_of_row(r: &sqlx::sqlite::SqliteRow, text: Option<String>) -> MessageView {
+    let recalled_at: Option<i64> = r.get(16);
+    let purged_at: Option<i64> = r.get(21);
+    let gone = recalled_at.is_some() || purged_at.is_some();
+    MessageView {
+        id: r.get(0),
+        conversation: r.get(1),
+        seq: r.get(2),
+        sender: Person::from_row(r, 3),
+        at: r.get(8),
+        text,
+        reply_to: r.get(11),
+        forwarded: r
+            .get::<Option<String>, _>(12)
+            .and_then(|p| serde_json::from_str(&p).ok()),
+        notice: r.get::<i64, _>(13) != 0,
+        mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
+        edited_at: r.get(15),
+        attachment: if gone { None } else { attachment_of(r) },
+        recalled_at,
+        purged_at,
+    }
+}
+
 /// The attachment of a row of `MESSAGE_COLUMNS`.
 pub(super) fn attachment_of(
     r: &sqlx::sqlite::SqliteRow,
@@ -270,13 +309,7 @@ impl Messenger {
         Ok(rows
             .iter()
             .map(|r| MemberView {
-                person: Person {
-                    id: r.get(0),
-                    name: r.get(1),
-                    unit: r.get(2),
-                    title: r.get(3),
-                    external: r.get::<i64, _>(4) != 0,
-                },
+                person: Person::from_row(r, 0),
                 role: r.get(5),
                 joined_at: r.get(6),
             })
@@ -329,42 +362,13 @@ impl Messenger {
     }
 
     pub(super) fn message_view(&self, r: &sqlx::sqlite::SqliteRow) -> Result<MessageView> {
-        let conversation: i64 = r.get(1);
-        let recalled_at: Option<i64> = r.get(16);
-        let purged_at: Option<i64> = r.get(21);
-        let text = if recalled_at.is_some() || purged_at.is_some() {
+        let gone = r.get::<Option<i64>, _>(16).is_some() || r.get::<Option<i64>, _>(21).is_some();
+        let text = if gone {
             None
         } else {
-            Some(self.open_text(conversation, r.get(10), r.get(9))?)
+            Some(self.open_text(r.get(1), r.get(10), r.get(9))?)
         };
-        Ok(MessageView {
-            id: r.get(0),
-            conversation,
-            seq: r.get(2),
-            sender: Person {
-                id: r.get(3),
-                name: r.get(4),
-                unit: r.get(5),
-                title: r.get(6),
-                external: r.get::<i64, _>(7) != 0,
-            },
-            at: r.get(8),
-            text,
-            reply_to: r.get(11),
-            forwarded: r
-                .get::<Option<String>, _>(12)
-                .and_then(|p| serde_json::from_str(&p).ok()),
-            notice: r.get::<i64, _>(13) != 0,
-            mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
-            edited_at: r.get(15),
-            attachment: if recalled_at.is_some() || purged_at.is_some() {
-                None
-            } else {
-                attachment_of(r)
-            },
-            recalled_at,
-            purged_at,
-        })
+        Ok(view_of_row(r, text))
     }
 
     /// Events after `since` in the caller's conversations, oldest first (at most `limit`):
@@ -461,13 +465,7 @@ impl Messenger {
         Ok(rows
             .iter()
             .map(|r| Receipt {
-                user: Person {
-                    id: r.get(0),
-                    name: r.get(1),
-                    unit: r.get(2),
-                    title: r.get(3),
-                    external: r.get::<i64, _>(4) != 0,
-                },
+                user: Person::from_row(r, 0),
                 read_at: r.get(5),
             })
             .collect())

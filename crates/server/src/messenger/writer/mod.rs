@@ -198,6 +198,29 @@ pub struct ChatEntry {
     pub gate: Option<String>,
 }
 
+/// The columns [`ChatEntry::from_row`] reads, in order.
+pub(crate) const EVENT_COLUMNS: &str =
+    "seq, conversation_id, at, kind, actor_id, message_id, subject_id, content_sha256, gate";
+
+impl ChatEntry {
+    /// The entry of an event row selected with [`EVENT_COLUMNS`] first.
+    pub(crate) fn from_row(r: &sqlx::sqlite::SqliteRow) -> ChatEntry {
+        ChatEntry {
+            v: 1,
+            kind: "chat".into(),
+            seq: r.get(0),
+            conversation: r.get(1),
+            at: r.get(2),
+            event: r.get(3),
+            actor: r.get(4),
+            message: r.get(5),
+            subject: r.get(6),
+            sha256: r.get(7),
+            gate: r.get(8),
+        }
+    }
+}
+
 struct Pending {
     ev: EventView,
     entry: ChatEntry,

@@ -3,7 +3,7 @@
 
 use super::{ChatEntry, Done, Edit, NewConversation, Op, Pending};
 use crate::error::{Error, Result};
-use crate::messenger::read::{EventView, MessageView, Person};
+use crate::messenger::read::{EventView, MessageView};
 use sqlx::{Row, Sqlite, Transaction};
 use std::collections::HashMap;
 
@@ -515,7 +515,7 @@ impl Cx<'_, '_> {
         .bind(e.message)
         .execute(&mut **self.tx)
         .await?;
-        let mut view = message_view_plain(&r, Some(e.text.clone()));
+        let mut view = crate::messenger::read::view_of_row(&r, Some(e.text.clone()));
         view.edited_at = Some(self.now);
         let mut ev = Ev::new(conversation, "edit", e.by);
         ev.message_id = Some(e.message);
@@ -539,7 +539,7 @@ impl Cx<'_, '_> {
             .bind(message)
             .execute(&mut **self.tx)
             .await?;
-        let mut view = message_view_plain(&r, None);
+        let mut view = crate::messenger::read::view_of_row(&r, None);
         view.recalled_at = Some(self.now);
         let mut ev = Ev::new(conversation, "recall", by);
         ev.message_id = Some(message);
@@ -646,34 +646,5 @@ impl Cx<'_, '_> {
             self.event(ev).await?;
         }
         Ok(Done::Nothing)
-    }
-}
-
-/// A message view from a row of `MESSAGE_COLUMNS`, with the text given (not opened here: the
-/// writer never needs the key).
-fn message_view_plain(r: &sqlx::sqlite::SqliteRow, text: Option<String>) -> MessageView {
-    MessageView {
-        id: r.get(0),
-        conversation: r.get(1),
-        seq: r.get(2),
-        sender: Person {
-            id: r.get(3),
-            name: r.get(4),
-            unit: r.get(5),
-            title: r.get(6),
-            external: r.get::<i64, _>(7) != 0,
-        },
-        at: r.get(8),
-        text,
-        reply_to: r.get(11),
-        forwarded: r
-            .get::<Option<String>, _>(12)
-            .and_then(|p| serde_json::from_str(&p).ok()),
-        notice: r.get::<i64, _>(13) != 0,
-        mentions: serde_json::from_str(r.get(14)).unwrap_or_default(),
-        edited_at: r.get(15),
-        recalled_at: r.get(16),
-        attachment: crate::messenger::read::attachment_of(r),
-        purged_at: r.get(21),
     }
 }

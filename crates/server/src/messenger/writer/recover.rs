@@ -46,10 +46,10 @@ pub(crate) async fn recover(db: &Db, log: &Log, public_dir: &std::path::Path) ->
         );
     }
     loop {
-        let rows = sqlx::query(
-            "SELECT seq, conversation_id, at, kind, actor_id, message_id, subject_id, content_sha256, gate
-             FROM conversation_events WHERE log_index IS NULL ORDER BY seq LIMIT 10000",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM conversation_events WHERE log_index IS NULL ORDER BY seq LIMIT 10000",
+            super::EVENT_COLUMNS
+        )))
         .fetch_all(db)
         .await?;
         if rows.is_empty() {
@@ -57,22 +57,7 @@ pub(crate) async fn recover(db: &Db, log: &Log, public_dir: &std::path::Path) ->
         }
         let entries = rows
             .iter()
-            .map(|r| {
-                serde_json::to_vec(&ChatEntry {
-                    v: 1,
-                    kind: "chat".into(),
-                    seq: r.get(0),
-                    conversation: r.get(1),
-                    at: r.get(2),
-                    event: r.get(3),
-                    actor: r.get(4),
-                    message: r.get(5),
-                    subject: r.get(6),
-                    sha256: r.get(7),
-                    gate: r.get(8),
-                })
-                .expect("serialisable")
-            })
+            .map(|r| serde_json::to_vec(&ChatEntry::from_row(r)).expect("serialisable"))
             .collect();
         let first = log.submit(entries)?.wait_async().await? as i64;
         let mut tx = db.begin().await?;
