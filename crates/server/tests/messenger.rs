@@ -943,6 +943,18 @@ async fn files_pass_the_gate_like_text_and_only_members_download_them() {
     );
     let (_, v) = upload(&st, &lin, conv, "名單.txt", list, true).await;
     assert_eq!(v["status"], "sent", "{v}");
+    // The same upload again (a lost answer): the same message, and no second copy on disk.
+    let (_, again) = upload(&st, &lin, conv, "名單.txt", list, true).await;
+    assert_eq!(
+        (again["duplicate"].as_bool(), &again["message_id"]),
+        (Some(true), &v["message_id"])
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("attachments"))
+            .unwrap()
+            .count(),
+        1
+    );
     let seen = texts(&st, &chief, conv).await;
     let att = &seen[0]["attachment"];
     assert_eq!(att["name"], "名單.txt");
@@ -989,6 +1001,19 @@ async fn files_pass_the_gate_like_text_and_only_members_download_them() {
     assert_eq!(fetch(&st, &chief_s, id).await.0, StatusCode::OK);
     assert_eq!(fetch(&st, &vendor, id).await.0, StatusCode::FORBIDDEN);
     assert_eq!(fetch(&st, &lin, id).await.0, StatusCode::FORBIDDEN);
+    // The integrity office's export names the file and its hash.
+    let ian = session(&st, "ian").await;
+    let (_, x) = call(
+        &st,
+        &ian,
+        "GET",
+        &format!("/api/v1/conversations/{conv}/export"),
+        None,
+    )
+    .await;
+    let exported = &x["messages"][0]["attachment"];
+    assert_eq!(exported["name"], "名單.txt");
+    assert_eq!(exported["sha256"].as_str().unwrap().len(), 64);
     // Files are not forwarded.
     let (s, _) = call(
         &st,

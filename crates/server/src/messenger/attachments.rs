@@ -212,6 +212,7 @@ impl Messenger {
             caption.as_bytes(),
             &Messenger::seal_context(conversation, &text_sha),
         )?;
+        let stored = self.files.join(&file);
         let done = self
             .writer
             .run(Op::Send(Box::new(Outgoing {
@@ -237,7 +238,19 @@ impl Messenger {
                     file,
                 }),
             })))
-            .await?;
+            .await;
+        // A refused send, or a resend of a file already stored, leaves this copy unreferenced.
+        if !matches!(
+            done,
+            Ok(super::writer::Done::Message {
+                duplicate: false,
+                ..
+            })
+        ) && let Err(e) = tokio::fs::remove_file(&stored).await
+        {
+            tracing::warn!(error = %e, file = %stored.display(), "removing an unused upload");
+        }
+        let done = done?;
         Ok(super::send::sent(
             done,
             decision.action,

@@ -85,8 +85,26 @@ pub struct ExportedMessage {
     pub recalled_at: Option<i64>,
     /// Past retention: text and file deleted (Unix seconds).
     pub purged_at: Option<i64>,
+    /// The file sent with it: name, type, size and SHA-256 (the file itself is downloaded
+    /// separately, and that download is recorded).
+    pub attachment: Option<ExportedAttachment>,
     /// Earlier texts, oldest first.
     pub versions: Vec<ExportedVersion>,
+}
+
+/// A file's identity.
+#[derive(Serialize, ToSchema)]
+pub struct ExportedAttachment {
+    /// Attachment id.
+    pub id: i64,
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub mime: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the file (also in the log entry of its message).
+    pub sha256: String,
 }
 
 /// An archived text.
@@ -142,8 +160,9 @@ impl Messenger {
         let rows = sqlx::query(
             "SELECT m.id, m.seq, u.id, u.display_name, un.name, u.title, u.external, m.at,
                m.body_sealed, m.body_sha256, m.gate, m.reply_to, m.provenance, m.notice,
-               m.edited_at, m.recalled_at, m.purged_at
+               m.edited_at, m.recalled_at, m.purged_at, a.id, a.name, a.mime, a.size, a.sha256
              FROM messages m JOIN users u ON u.id = m.sender_id LEFT JOIN units un ON un.id = u.unit_id
+             LEFT JOIN attachments a ON a.message_id = m.id
              WHERE m.conversation_id = ? ORDER BY m.id",
         )
         .bind(conversation)
@@ -188,6 +207,13 @@ impl Messenger {
                     None => self.open_text(conversation, &sha, r.get(8))?,
                 },
                 purged_at: r.get(16),
+                attachment: r.get::<Option<i64>, _>(17).map(|id| ExportedAttachment {
+                    id,
+                    name: r.get(18),
+                    mime: r.get(19),
+                    size: r.get(20),
+                    sha256: r.get(21),
+                }),
                 sha256: sha,
                 gate: serde_json::from_str(r.get(10)).unwrap_or_default(),
                 reply_to: r.get(11),
