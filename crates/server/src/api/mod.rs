@@ -1,6 +1,7 @@
 //! The HTTP API under `/api/v1/` (JSON; errors as `{"error": code, "message": ...}`), described
 //! by an OpenAPI document generated from these handlers at `/api/v1/openapi.json`.
 
+pub mod conversations;
 pub mod input;
 pub mod lookups;
 pub mod messages;
@@ -120,9 +121,9 @@ impl Modify for Security {
 #[openapi(
     info(title = "baomi", description = "baomi (保密) server API", version = "1"),
     paths(me, health, ready, lookups::post_lookups, lookups::post_reference, lookups::get_flags,
-        messages::directory, messages::list, messages::create, messages::direct, messages::members, messages::invite,
-        messages::remove, messages::set_admin, messages::join, messages::requests, messages::decide,
-        messages::audience, messages::messages, messages::send, messages::read, messages::edit,
+        conversations::directory, conversations::list, conversations::create, conversations::direct, conversations::members, conversations::invite,
+        conversations::remove, conversations::set_admin, conversations::join, conversations::requests, conversations::decide,
+        conversations::audience, messages::messages, messages::send, messages::read, messages::edit,
         messages::recall, messages::forward, messages::receipts, messages::events, messages::export,
         messages::attach, messages::download, messages::search),
     components(schemas(Me, ErrorBody, lookups::LookupIn, lookups::Ingested, lookups::Rejected,
