@@ -1,6 +1,8 @@
 //! Helpers for the router tests: a server on a temporary data folder, requests, sign-in.
 #![allow(dead_code, unused_imports)]
 
+pub mod chat;
+
 pub use axum::body::Body;
 pub use axum::http::{Request, Response, StatusCode, header};
 pub use baomi_server::accounts::{self, NewUser, Role};

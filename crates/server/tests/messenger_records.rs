@@ -1,0 +1,440 @@
+//! The messenger's records and real time through its API: files through the gate and who may
+//! download them, search in one's own conversations, retention, and the WebSocket stream (members
+//! only, frames answered, resumed without gaps).
+
+mod common;
+
+use common::chat::*;
+use common::*;
+use serde_json::{Value, json};
+
+async fn upload(
+    st: &AppState,
+    who: &Who,
+    conv: i64,
+    name: &str,
+    bytes: &[u8],
+    confirm: bool,
+) -> (StatusCode, Value) {
+    let Auth::Token(t) = &who.auth else {
+        panic!("tokens only")
+    };
+    let req = Request::post(format!(
+        "/api/v1/conversations/{conv}/attachments?name={}&client_id={}&confirm={confirm}",
+        urlencode(name),
+        name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+    .header(header::AUTHORIZATION, format!("Bearer {t}"))
+    .header(header::CONTENT_TYPE, "application/octet-stream")
+    .body(Body::from(bytes.to_vec()))
+    .unwrap();
+    let resp = send(st, req).await;
+    let status = resp.status();
+    let text = body(resp).await;
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn fetch(st: &AppState, who: &Who, id: i64) -> (StatusCode, Vec<u8>) {
+    let mut r = Request::get(format!("/api/v1/attachments/{id}"));
+    match &who.auth {
+        Auth::Token(t) => r = r.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        Auth::Session { cookie, .. } => r = r.header(header::COOKIE, cookie),
+    }
+    let resp = send(st, r.body(Body::empty()).unwrap()).await;
+    let status = resp.status();
+    (
+        status,
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn files_pass_the_gate_like_text_and_only_members_download_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    // A classified document as a file: blocked, recorded, not stored.
+    let memo = "密等及解密條件或保密期限：機密\n主旨：臨檢勤務規劃".as_bytes();
+    let (s, v) = upload(&st, &lin, conv, "勤務規劃.txt", memo, true).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "blocked", "{v}");
+    assert_eq!(v["reasons"][0]["rule"], "classified-content");
+    let files = std::fs::read_dir(dir.path().join("attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(files, 0, "a blocked file is not stored");
+    // What cannot be read is not inspected, so it does not go either.
+    let (_, v) = upload(
+        &st,
+        &lin,
+        conv,
+        "data.bin",
+        &[0, 159, 146, 150, 0, 1, 2, 3, 255, 254],
+        true,
+    )
+    .await;
+    assert_eq!(v["status"], "blocked", "{v}");
+    // Personal data inside the agency: confirm first, then it goes.
+    let list = "承辦人聯絡電話：0912-345-678".as_bytes();
+    let (_, v) = upload(&st, &lin, conv, "名單.txt", list, false).await;
+    assert_eq!(v["status"], "confirm", "{v}");
+    assert!(
+        v["found"][0]["label"].as_str().unwrap().contains("電話"),
+        "{v}"
+    );
+    let (_, v) = upload(&st, &lin, conv, "名單.txt", list, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    // The same upload again (a lost answer): the same message, and no second copy on disk.
+    let (_, again) = upload(&st, &lin, conv, "名單.txt", list, true).await;
+    assert_eq!(
+        (again["duplicate"].as_bool(), &again["message_id"]),
+        (Some(true), &v["message_id"])
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("attachments"))
+            .unwrap()
+            .count(),
+        1
+    );
+    let seen = texts(&st, &chief, conv).await;
+    let att = &seen[0]["attachment"];
+    assert_eq!(att["name"], "名單.txt");
+    let id = att["id"].as_i64().unwrap();
+    // Stored sealed: the file's text is not on disk in clear.
+    for f in std::fs::read_dir(dir.path().join("attachments")).unwrap() {
+        let bytes = std::fs::read(f.unwrap().path()).unwrap();
+        assert!(!bytes.windows(list.len()).any(|w| w == list));
+    }
+    let (s, got) = fetch(&st, &chief, id).await;
+    assert_eq!((s, got.as_slice()), (StatusCode::OK, list));
+    let (s, _) = fetch(&st, &wu, id).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let downloads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'attachment.download' AND outcome = 'ok'",
+    )
+    .fetch_one(&st.db)
+    .await
+    .unwrap();
+    assert_eq!(downloads, 1);
+    // A 不得轉傳 group: its guest cannot download, nor can a token.
+    let chief_s = session(&st, "chief").await;
+    let vendor = session(&st, "vendor").await;
+    let quiet = group(
+        &st,
+        &chief_s,
+        "工程會勘",
+        "no_forward",
+        &[vendor.id, lin.id],
+    )
+    .await;
+    let (_, v) = upload(
+        &st,
+        &chief,
+        quiet,
+        "會勘時間.txt",
+        "週五上午十點".as_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let msgs = texts(&st, &chief_s, quiet).await;
+    let id = msgs[0]["attachment"]["id"].as_i64().unwrap();
+    assert_eq!(fetch(&st, &chief_s, id).await.0, StatusCode::OK);
+    assert_eq!(fetch(&st, &vendor, id).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(fetch(&st, &lin, id).await.0, StatusCode::FORBIDDEN);
+    // The integrity office's export names the file and its hash.
+    let ian = session(&st, "ian").await;
+    let (_, x) = call(
+        &st,
+        &ian,
+        "GET",
+        &format!("/api/v1/conversations/{conv}/export"),
+        None,
+    )
+    .await;
+    let exported = &x["messages"][0]["attachment"];
+    assert_eq!(exported["name"], "名單.txt");
+    assert_eq!(exported["sha256"].as_str().unwrap().len(), 64);
+    // Files are not forwarded.
+    let (s, _) = call(
+        &st,
+        &chief,
+        "POST",
+        &format!("/api/v1/messages/{}/forward", seen[0]["id"]),
+        Some(json!({"to": quiet, "client_id": "f"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn search_finds_ones_own_messages_across_variants_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let ours = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let theirs = group(&st, &wu, "行政科", "normal", &[]).await;
+    say(
+        &st,
+        &chief,
+        ours,
+        "q-1",
+        "明天到臺北市政府開協調會議",
+        json!({}),
+    )
+    .await;
+    say(&st, &chief, ours, "q-2", "ＡＢＣ專案的會議改期", json!({})).await;
+    let v = say(&st, &chief, ours, "q-3", "會議紀錄寫錯了", json!({})).await;
+    say(&st, &wu, theirs, "q-4", "行政科的會議不對外", json!({})).await;
+    let (s, _) = call(
+        &st,
+        &chief,
+        "DELETE",
+        &format!("/api/v1/messages/{}", v["message_id"]),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let find = |q: &str| format!("/api/v1/search?q={}", urlencode(q));
+    let (s, r) = call(&st, &lin, "GET", &find("會議"), None).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let texts: Vec<&str> = r["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    // Newest first; the withdrawn one and the other unit's group are not found.
+    assert_eq!(
+        texts,
+        ["ＡＢＣ專案的會議改期", "明天到臺北市政府開協調會議"]
+    );
+    assert_eq!(r["complete"], true);
+    let (_, r) = call(&st, &lin, "GET", &find("台北市"), None).await;
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1);
+    let (_, r) = call(&st, &lin, "GET", &find("abc 專案"), None).await;
+    assert_eq!(r["hits"].as_array().unwrap().len(), 1);
+    let (_, r) = call(&st, &wu, "GET", &find("臺北"), None).await;
+    assert!(r["hits"].as_array().unwrap().is_empty());
+    let (s, _) = call(
+        &st,
+        &wu,
+        "GET",
+        &format!("{}&conversation={ours}", find("會議")),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = call(&st, &wu, "GET", &find("   "), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn past_retention_texts_and_files_are_deleted_and_their_record_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("messenger.toml"), "retention_days = 30\n").unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let old = say(&st, &chief, conv, "r-1", "上個月的勤務表", json!({})).await;
+    let (_, f) = upload(
+        &st,
+        &lin,
+        conv,
+        "勤務表.txt",
+        "上個月的勤務表內容".as_bytes(),
+        true,
+    )
+    .await;
+    assert_eq!(f["status"], "sent", "{f}");
+    say(&st, &chief, conv, "r-2", "今天的勤務表", json!({})).await;
+    assert_eq!(st.messenger.apply_retention().await.unwrap(), 0);
+    sqlx::query("UPDATE messages SET at = at - 31 * 86400 WHERE id <= ?")
+        .bind(f["message_id"].as_i64().unwrap())
+        .execute(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(st.messenger.apply_retention().await.unwrap(), 2);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("attachments"))
+            .unwrap()
+            .count(),
+        0,
+        "the file is deleted"
+    );
+    let seen = texts(&st, &lin, conv).await;
+    assert!(
+        seen[0]["text"].is_null() && seen[0]["purged_at"].is_i64(),
+        "{seen:?}"
+    );
+    assert!(seen[1]["attachment"].is_null());
+    assert_eq!(seen[2]["text"], "今天的勤務表");
+    // The record stays: who, when, which hash, in the log.
+    let sha: String = sqlx::query_scalar("SELECT body_sha256 FROM messages WHERE id = ?")
+        .bind(old["message_id"].as_i64().unwrap())
+        .fetch_one(&st.db)
+        .await
+        .unwrap();
+    assert_eq!(sha.len(), 64);
+    let purges: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'message.purge'")
+            .fetch_one(&st.db)
+            .await
+            .unwrap();
+    assert_eq!(purges, 1);
+    let (_, r) = call(
+        &st,
+        &lin,
+        "GET",
+        "/api/v1/search?q=%E4%B8%8A%E5%80%8B%E6%9C%88",
+        None,
+    )
+    .await;
+    assert!(r["hits"].as_array().unwrap().is_empty(), "{r}");
+}
+
+/// Connects to the stream of a server on loopback with a token.
+async fn stream(
+    addr: std::net::SocketAddr,
+    who: &Who,
+    since: i64,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let Auth::Token(t) = &who.auth else {
+        panic!("tokens only")
+    };
+    let mut req = format!("ws://{addr}/api/v1/stream?since={since}")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    tokio_tungstenite::connect_async(req).await.unwrap().0
+}
+
+/// The next event (skipping answers to our own frames), or None after `wait`.
+async fn next_event(
+    ws: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    wait: std::time::Duration,
+) -> Option<Value> {
+    use futures_util::StreamExt;
+    loop {
+        let m = tokio::time::timeout(wait, ws.next()).await.ok()??.ok()?;
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v.get("seq").is_some() {
+                return Some(v);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_stream_carries_a_conversation_to_its_members_only_and_resumes_without_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let wu = token(&st, "wu").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            app(st.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .into_future(),
+    );
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let other = group(&st, &wu, "行政科", "normal", &[]).await;
+    let start = st.messenger.cursor().await.unwrap();
+    let mut member = stream(addr, &lin, start).await;
+    let mut stranger = stream(addr, &wu, start).await;
+    let short = std::time::Duration::from_millis(500);
+    let long = std::time::Duration::from_secs(10);
+    say(&st, &chief, conv, "w-1", "集合地點：分局地下室", json!({})).await;
+    let e = next_event(&mut member, long)
+        .await
+        .expect("the member hears it");
+    assert_eq!(e["message"]["text"], "集合地點：分局地下室");
+    let first = e["seq"].as_i64().unwrap();
+    // The stranger hears nothing of it, then hears his own group at once.
+    assert!(next_event(&mut stranger, short).await.is_none());
+    say(&st, &wu, other, "w-2", "行政科自己的事", json!({})).await;
+    let e = next_event(&mut stranger, long).await.unwrap();
+    assert_eq!(e["conversation"], other);
+    // Sending over the stream: answered, and delivered once.
+    use futures_util::SinkExt;
+    let frame = json!({"send": conv, "draft": {"text": "收到", "client_id": "ws-1"}});
+    member
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let e = next_event(&mut member, long).await.unwrap();
+    assert_eq!(e["message"]["text"], "收到");
+    // A frame for a conversation one is not in is refused like the API refuses it.
+    let frame = json!({"send": conv, "draft": {"text": "我也要說", "client_id": "ws-2"}});
+    stranger
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            frame.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let answer = loop {
+        use futures_util::StreamExt;
+        let m = tokio::time::timeout(long, stranger.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            let v: Value = serde_json::from_str(t.as_str()).unwrap();
+            if v.get("reply").is_some() {
+                break v;
+            }
+        }
+    };
+    assert_eq!(answer["error"]["error"], "not_found", "{answer}");
+    // The member drops off; what is said meanwhile is replayed, once, in order.
+    drop(member);
+    for i in 0..5 {
+        say(
+            &st,
+            &chief,
+            conv,
+            &format!("gap-{i}"),
+            &format!("第{i}則"),
+            json!({}),
+        )
+        .await;
+    }
+    let mut back = stream(addr, &lin, first).await;
+    let mut got = Vec::new();
+    while let Some(e) = next_event(&mut back, short).await {
+        got.push((
+            e["seq"].as_i64().unwrap(),
+            e["message"]["text"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    let texts: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+    assert_eq!(texts, ["收到", "第0則", "第1則", "第2則", "第3則", "第4則"]);
+    assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
+    server.abort();
+}
