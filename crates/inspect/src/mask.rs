@@ -183,13 +183,7 @@ fn mask_name(value: &str, style: NameStyle) -> String {
 /// Phones: keep the country and area code (or the 09xx of a mobile) and the last digits.
 fn mask_phone(value: &str) -> String {
     // The main number stops at an extension mark.
-    let first = value.chars().next().map_or(0, char::len_utf8);
-    let main_end = ["#", "ext", "EXT", "Ext", "x", "X", "分機", "轉", "（", "("]
-        .iter()
-        .filter_map(|m| value[first..].find(m).map(|i| i + first))
-        .filter(|&i| value[..i].chars().filter(|c| digit(*c)).count() >= 7)
-        .min()
-        .unwrap_or(value.len());
+    let main_end = phone_main_end(value);
     let digits: String = value[..main_end]
         .chars()
         .filter(|c| digit(*c))
@@ -216,6 +210,33 @@ fn mask_phone(value: &str) -> String {
         i < keep_first || i + keep_last >= n
     });
     format!("{masked}{}", &value[main_end..])
+}
+
+/// Where the main number of a phone ends: at the first occurrence of an extension mark (#, ext,
+/// 分機, 轉, a bracket …) that has 7 digits before it.
+fn phone_main_end(value: &str) -> usize {
+    // One walk, not one search per mark: this runs on every phone printed.
+    const MARKS: [&str; 10] = ["#", "ext", "EXT", "Ext", "x", "X", "分機", "轉", "（", "("];
+    let mut seen = [false; MARKS.len()];
+    let mut digits_before = 0;
+    let mut main_end = value.len();
+    for (n, (i, c)) in value.char_indices().enumerate() {
+        if n > 0 {
+            for (m, s) in MARKS.iter().zip(seen.iter_mut()) {
+                if !*s && value[i..].starts_with(m) {
+                    *s = true;
+                    if digits_before >= 7 {
+                        main_end = main_end.min(i);
+                    }
+                }
+            }
+            if main_end < value.len() {
+                break;
+            }
+        }
+        digits_before += digit(c) as usize;
+    }
+    main_end
 }
 
 /// Writes `text` with every finding's span masked. Text outside the spans is unchanged.
@@ -252,6 +273,37 @@ mod tests {
 
     fn m(kind: Kind, v: &str) -> String {
         mask_value(kind, v, &MaskProfile::default())
+    }
+
+    /// The extension rule as first written (one search per mark), an oracle for the one-walk form.
+    fn main_end_by_search(value: &str) -> usize {
+        let first = value.chars().next().map_or(0, char::len_utf8);
+        ["#", "ext", "EXT", "Ext", "x", "X", "分機", "轉", "（", "("]
+            .iter()
+            .filter_map(|m| value[first..].find(m).map(|i| i + first))
+            .filter(|&i| value[..i].chars().filter(|c| digit(*c)).count() >= 7)
+            .min()
+            .unwrap_or(value.len())
+    }
+
+    #[test]
+    fn phone_extension_walk_agrees_with_searching() {
+        let numbers = [
+            "(02)2311-1234#56",
+            "02-2311-1234 ext 12",
+            "0912x345x678",
+            "0912345678轉8",
+            "（02）2311-1234分機567",
+            "+886-2-2311-1234 EXT.9",
+            "(0)2 2311 1234 (123)",
+            "#0223111234#7",
+            "02x23111234x9",
+            "０２－２３１１－１２３４＃５",
+        ];
+        for v in numbers {
+            assert_eq!(phone_main_end(v), main_end_by_search(v), "{v}");
+            assert_eq!(m(Kind::Phone, v).chars().count(), v.chars().count(), "{v}");
+        }
     }
 
     #[test]

@@ -90,12 +90,13 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 struct Places {
     /// Longest first.
     cities: Vec<&'static str>,
-    districts: std::collections::HashSet<&'static str>,
+    /// Sorted, for binary search: hashing each candidate cost more than the comparisons.
+    districts: Vec<&'static str>,
 }
 
 static PLACES: LazyLock<Places> = LazyLock::new(|| {
     let mut cities = vec!["台北縣", "台中縣", "台南縣", "高雄縣", "桃園縣"];
-    let mut districts = std::collections::HashSet::new();
+    let mut districts = vec![];
     for line in include_str!("../../data/districts.txt")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -105,6 +106,8 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
         districts.extend(it);
     }
     cities.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    districts.sort_unstable();
+    districts.dedup();
     Places { cities, districts }
 });
 
@@ -142,16 +145,16 @@ pub fn parts(addr: &str) -> Option<AddressParts> {
         i = 0;
     }
     // Townships are 2 to 4 chars, the last being 區, 鄉, 鎮 or 市.
-    let ends: Vec<usize> = addr[i..]
-        .char_indices()
-        .skip(1)
-        .take(4)
-        .map(|(j, c)| i + j + c.len_utf8())
-        .collect();
-    if let Some(&e) = ends
+    let mut ends = [0usize; 4];
+    let mut n_ends = 0;
+    for (j, c) in addr[i..].char_indices().skip(1).take(4) {
+        ends[n_ends] = i + j + c.len_utf8();
+        n_ends += 1;
+    }
+    if let Some(&e) = ends[..n_ends]
         .iter()
         .rev()
-        .find(|&&e| places.districts.contains(&addr[i..e]))
+        .find(|&&e| places.districts.binary_search(&&addr[i..e]).is_ok())
     {
         i = e;
         p.district_end = Some(i);
