@@ -165,11 +165,43 @@ fn decoded(s: &Stream, left: &mut u64) -> Result<Vec<u8>, Skip> {
     Ok(data)
 }
 
+/// How a font's string bytes become text.
+enum FontText<'d> {
+    /// As lopdf decodes them (simple encodings, Identity-H with a ToUnicode map).
+    Lopdf(Encoding<'d>),
+    /// Adobe's predefined Unicode CMaps (UniCNS-UCS2-H, UniGB-UTF16-H …): the codes are UTF-16BE
+    /// already. Older Taiwanese systems write Chinese this way (MSung-Light, no ToUnicode), and
+    /// lopdf leaves these names undecoded.
+    Utf16Be,
+}
+
+impl FontText<'_> {
+    fn decode(&self, b: &[u8]) -> Option<String> {
+        match self {
+            FontText::Lopdf(e) => Document::decode_text(e, b).ok(),
+            FontText::Utf16Be => {
+                let units = b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                Some(
+                    char::decode_utf16(units)
+                        .map(|c| c.unwrap_or('\u{FFFD}'))
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
+fn predefined_unicode_cmap(name: &[u8]) -> bool {
+    name.starts_with(b"Uni")
+        && (name.windows(4).any(|w| w == b"UCS2") || name.windows(5).any(|w| w == b"UTF16"))
+        && (name.ends_with(b"-H") || name.ends_with(b"-V"))
+}
+
 /// Font encodings of a resource dictionary, by resource name.
 fn encodings<'d>(
     doc: &'d Document,
     res: Option<&'d Dictionary>,
-) -> BTreeMap<Vec<u8>, Encoding<'d>> {
+) -> BTreeMap<Vec<u8>, FontText<'d>> {
     let mut out = BTreeMap::new();
     let Some(fonts) = res
         .and_then(|r| r.get(b"Font").ok())
@@ -178,10 +210,17 @@ fn encodings<'d>(
         return out;
     };
     for (name, f) in fonts.iter() {
-        if let Some(font) = deref_dict(doc, f)
-            && let Ok(enc) = font.get_font_encoding(doc)
+        let Some(font) = deref_dict(doc, f) else {
+            continue;
+        };
+        if font
+            .get(b"Encoding")
+            .and_then(Object::as_name)
+            .is_ok_and(predefined_unicode_cmap)
         {
-            out.insert(name.clone(), enc);
+            out.insert(name.clone(), FontText::Utf16Be);
+        } else if let Ok(enc) = font.get_font_encoding(doc) {
+            out.insert(name.clone(), FontText::Lopdf(enc));
         }
     }
     out
@@ -204,7 +243,7 @@ fn run(
         return;
     };
     let fonts = encodings(doc, res);
-    let mut enc: Option<&Encoding<'_>> = None;
+    let mut enc: Option<&FontText<'_>> = None;
     // Lines are told apart by the text position: writers place every run on its own (LibreOffice
     // opens a text object per run), so text objects and moves are not lines by themselves.
     let mut y = 0.0f32;
@@ -274,11 +313,11 @@ fn run(
     }
 }
 
-fn strings(enc: &Encoding<'_>, operands: &[Object], out: &mut String) {
+fn strings(enc: &FontText<'_>, operands: &[Object], out: &mut String) {
     for o in operands {
         match o {
             Object::String(b, _) => {
-                if let Ok(t) = Document::decode_text(enc, b) {
+                if let Some(t) = enc.decode(b) {
                     out.push_str(&t);
                 }
             }

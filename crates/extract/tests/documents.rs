@@ -198,3 +198,44 @@ fn every_format_finds_what_the_plain_text_finds() {
         }
     }
 }
+
+/// Chinese written with Adobe's predefined CNS font and CMap (MSung-Light, UniCNS-UCS2-H) and no
+/// ToUnicode map, as older Taiwanese systems (iText and the like) write it: the codes are UCS-2.
+#[test]
+fn pdf_text_in_a_predefined_unicode_cmap_is_read() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let text = "陳情人王小明，身分證A123456789";
+    let hex: String = text.encode_utf16().map(|u| format!("{u:04X}")).collect();
+    let mut doc = Document::with_version("1.4");
+    let cid = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "CIDFontType0", "BaseFont" => "MSung-Light",
+        "CIDSystemInfo" => dictionary! { "Registry" => Object::string_literal("Adobe"),
+            "Ordering" => Object::string_literal("CNS1"), "Supplement" => 0 },
+    });
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "MSung-Light",
+        "Encoding" => "UniCNS-UCS2-H", "DescendantFonts" => vec![cid.into()],
+    });
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        format!("BT /F1 12 Tf 72 700 Td <{hex}> Tj ET").into_bytes(),
+    ));
+    let pages_id = doc.new_object_id();
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = vec![];
+    doc.save_to(&mut bytes).unwrap();
+    let got = extract(&bytes, "old-system.pdf");
+    assert!(got.all().contains(text), "{got:?}");
+}

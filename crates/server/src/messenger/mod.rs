@@ -61,6 +61,9 @@ pub struct MessengerConfig {
     /// Days a message's text and files are kept (0: for ever). After that the text and files
     /// are deleted; the record that they existed (sender, time, hash, log entry) stays.
     pub retention_days: i64,
+    /// Font (TrueType/OpenType, collections too) that marks downloaded images are drawn with;
+    /// by default the first CJK font found in the usual places (Noto CJK, AR PL, WenQuanYi).
+    pub mark_font: Option<std::path::PathBuf>,
 }
 
 impl Default for MessengerConfig {
@@ -73,6 +76,7 @@ impl Default for MessengerConfig {
             policy: None,
             dictionary: None,
             retention_days: 0,
+            mark_font: None,
         }
     }
 }
@@ -143,6 +147,8 @@ pub struct Messenger {
     rooms: rooms::Rooms,
     /// Sealed attachment files.
     files: std::path::PathBuf,
+    /// Burns the viewer's mark into downloaded images and PDFs.
+    marker: crate::mark::Marker,
 }
 
 impl Messenger {
@@ -179,6 +185,13 @@ impl Messenger {
                 cfg.mask_profile
             ))
         })?;
+        let marker = crate::mark::Marker::new(cfg.mark_font.as_deref());
+        match marker.font_path() {
+            Some(p) => tracing::info!("marks on downloaded images drawn with {}", p.display()),
+            None => tracing::warn!(
+                "no CJK font found: downloaded images go out without a mark (set mark_font in messenger.toml)"
+            ),
+        }
         let hub = hub::Hub::default();
         let rooms = rooms::Rooms::default();
         let writer = writer::start(db.clone(), audit.log().cloned(), hub.clone(), rooms.clone());
@@ -192,6 +205,7 @@ impl Messenger {
             hub,
             rooms,
             files: data_dir.join("attachments"),
+            marker,
         })
     }
 
