@@ -438,3 +438,143 @@ async fn the_stream_carries_a_conversation_to_its_members_only_and_resumes_witho
     assert!(got.windows(2).all(|w| w[0].0 < w[1].0));
     server.abort();
 }
+
+/// A one-page PDF whose text is `line` (Helvetica, Latin only).
+fn small_pdf(line: &str) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        format!("BT /F1 16 Tf 72 700 Td ({line}) Tj ET").into_bytes(),
+    ));
+    let pages_id = doc.new_object_id();
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut out = vec![];
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let mut all = String::new();
+    baomi_extract::Extractor::default().extract(bytes, Some("x.pdf"), &mut |e| {
+        if let baomi_extract::Event::Text(s) = e {
+            all.push_str(s.text);
+        }
+    });
+    all
+}
+
+/// The download records of attachment `id`, oldest first: (user, mark outcome, trace code).
+async fn download_records(st: &AppState, id: i64) -> Vec<(i64, String, String)> {
+    let rows: Vec<(Option<i64>, String)> = sqlx::query_as(
+        "SELECT actor_id, detail FROM audit_events
+         WHERE action = 'attachment.download' AND outcome = 'ok' AND target = ? ORDER BY id",
+    )
+    .bind(format!("attachment:{id}"))
+    .fetch_all(&st.db)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(who, d)| {
+            let d: Value = serde_json::from_str(&d).unwrap();
+            (
+                who.unwrap(),
+                d["mark"].as_str().unwrap().to_string(),
+                d["trace"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn downloaded_pdfs_and_pictures_name_the_member_who_took_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let conv = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let pdf = small_pdf("Duty roster for the week");
+    let (_, v) = upload(&st, &lin, conv, "roster.pdf", &pdf, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let photo = {
+        let img = image::RgbImage::from_pixel(640, 480, image::Rgb([245, 245, 240]));
+        let mut out = std::io::Cursor::new(vec![]);
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    };
+    let (_, v) = upload(&st, &lin, conv, "whiteboard.png", &photo, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let seen = texts(&st, &chief, conv).await;
+    let id_of = |name: &str| {
+        seen.iter()
+            .find(|m| m["attachment"]["name"] == name)
+            .and_then(|m| m["attachment"]["id"].as_i64())
+            .unwrap()
+    };
+    let (pdf_id, png_id) = (id_of("roster.pdf"), id_of("whiteboard.png"));
+
+    // Two members take the PDF: each copy names its taker and carries its own trace code.
+    let (s, by_chief) = fetch(&st, &chief, pdf_id).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, by_lin) = fetch(&st, &lin, pdf_id).await;
+    let records = download_records(&st, pdf_id).await;
+    assert_eq!(records.len(), 2);
+    let (chief_text, lin_text) = (pdf_text(&by_chief), pdf_text(&by_lin));
+    assert!(
+        chief_text.contains("Duty roster for the week"),
+        "{chief_text}"
+    );
+    assert!(chief_text.contains("趙隊長") && chief_text.contains("偵查隊"));
+    assert!(!chief_text.contains("林偵查員"));
+    assert!(lin_text.contains("林偵查員") && !lin_text.contains("趙隊長"));
+    for ((who, mark, trace), text) in records.iter().zip([&chief_text, &lin_text]) {
+        assert_eq!(mark, "marked");
+        // The code on a leaked copy leads back to exactly this record.
+        assert!(text.contains(trace.as_str()), "{trace} not in the copy");
+        assert_eq!(
+            *who,
+            if text == &chief_text {
+                chief.id
+            } else {
+                lin.id
+            }
+        );
+    }
+    assert_ne!(records[0].2, records[1].2);
+    // What is stored stays as sent: the mark is made per download.
+    assert!(!pdf_text(&pdf).contains("趙隊長"));
+
+    // The picture comes back the same size, visibly marked, and the record says so.
+    let (_, got) = fetch(&st, &chief, png_id).await;
+    let marked = image::load_from_memory(&got).unwrap().to_rgb8();
+    assert_eq!(marked.dimensions(), (640, 480));
+    let inked = marked
+        .pixels()
+        .filter(|p| (i32::from(p[0]) - 245).abs() > 12)
+        .count();
+    let records = download_records(&st, png_id).await;
+    if records[0].1 == "no_font" {
+        // Only where the machine has no CJK font (CI installs fonts-noto-cjk).
+        assert_eq!(inked, 0);
+    } else {
+        assert_eq!(records[0].1, "marked");
+        assert!(inked > 640 * 480 / 40, "{inked}");
+    }
+}
