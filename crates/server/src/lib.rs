@@ -24,7 +24,6 @@ pub mod i18n;
 pub mod layers;
 pub mod ledger;
 pub mod logserve;
-pub mod mark;
 pub mod messenger;
 pub mod metrics;
 pub mod orgchart;

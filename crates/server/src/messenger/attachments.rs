@@ -309,7 +309,7 @@ impl Messenger {
         let (bytes, outcome) = tokio::task::spawn_blocking(move || marker.apply(bytes, &text))
             .await
             .map_err(|e| Error::Internal(format!("marking: {e}")))?;
-        if let crate::mark::Outcome::Failed(e) = &outcome {
+        if let baomi_mark::Outcome::Failed(e) = &outcome {
             tracing::warn!("attachment {id}: not marked: {e}");
         }
         self.audit

@@ -148,7 +148,7 @@ pub struct Messenger {
     /// Sealed attachment files.
     files: std::path::PathBuf,
     /// Burns the viewer's mark into downloaded images and PDFs.
-    marker: crate::mark::Marker,
+    marker: baomi_mark::Marker,
 }
 
 impl Messenger {
@@ -185,7 +185,7 @@ impl Messenger {
                 cfg.mask_profile
             ))
         })?;
-        let marker = crate::mark::Marker::new(cfg.mark_font.as_deref());
+        let marker = baomi_mark::Marker::new(cfg.mark_font.as_deref());
         match marker.font_path() {
             Some(p) => tracing::info!("marks on downloaded images drawn with {}", p.display()),
             None => tracing::warn!(

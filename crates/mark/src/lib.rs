@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Visible marks burned into files as they leave the server: the viewer's name, unit, the time
 //! and a trace code, repeated diagonally across every image and every PDF page. No client can
 //! stop a screenshot or a forward, but a copy that surfaces names who took it out.
@@ -96,23 +97,28 @@ impl Marker {
     /// `bytes` with `text` burned in, when it is an image or a PDF; otherwise `bytes` unchanged.
     /// The kind is read from the content, never from the name.
     pub fn apply(&self, bytes: Vec<u8>, text: &str) -> (Vec<u8>, Outcome) {
-        if bytes.starts_with(b"%PDF-") {
-            return match pdf::mark(&bytes, text) {
-                Ok(out) => (out, Outcome::Marked),
-                Err(e) => (bytes, Outcome::Failed(e)),
-            };
-        }
-        if raster::is_image(&bytes) {
+        let result = if bytes.starts_with(b"%PDF-") {
+            guarded(|| pdf::mark(&bytes, text))
+        } else if raster::is_image(&bytes) {
             let Some(font) = self.font() else {
                 return (bytes, Outcome::NoFont);
             };
-            return match raster::mark(&bytes, font, text) {
-                Ok(out) => (out, Outcome::Marked),
-                Err(e) => (bytes, Outcome::Failed(e)),
-            };
+            guarded(|| raster::mark(&bytes, font, text))
+        } else {
+            return (bytes, Outcome::NotMarkable);
+        };
+        match result {
+            Ok(out) => (out, Outcome::Marked),
+            Err(e) => (bytes, Outcome::Failed(e)),
         }
-        (bytes, Outcome::NotMarkable)
     }
+}
+
+/// The parsers read files members uploaded; a panic in one of them is a damaged file, not a
+/// failed request.
+fn guarded(f: impl FnOnce() -> Result<Vec<u8>, String>) -> Result<Vec<u8>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err("the file's parser failed".into()))
 }
 
 #[cfg(test)]
