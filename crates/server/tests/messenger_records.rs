@@ -166,8 +166,9 @@ async fn files_pass_the_gate_like_text_and_only_members_download_them() {
     let exported = &x["messages"][0]["attachment"];
     assert_eq!(exported["name"], "名單.txt");
     assert_eq!(exported["sha256"].as_str().unwrap().len(), 64);
-    // Files are not forwarded.
-    let (s, _) = call(
+    // A file forwarded is judged again for its new audience: this phone list does not go to a
+    // group with a guest (more in the forwarding test below).
+    let (s, v) = call(
         &st,
         &chief,
         "POST",
@@ -175,7 +176,12 @@ async fn files_pass_the_gate_like_text_and_only_members_download_them() {
         Some(json!({"to": quiet, "client_id": "f"})),
     )
     .await;
-    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("blocked")),
+        "{v}"
+    );
+    assert_eq!(v["reasons"][0]["rule"], "personal-data-external");
 }
 
 #[tokio::test]
@@ -577,4 +583,89 @@ async fn downloaded_pdfs_and_pictures_name_the_member_who_took_them() {
         assert_eq!(records[0].1, "marked");
         assert!(inked > 640 * 480 / 40, "{inked}");
     }
+}
+
+#[tokio::test]
+async fn a_forwarded_file_goes_through_the_gate_again_for_its_new_audience() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = setup(dir.path()).await;
+    let chief = token(&st, "chief").await;
+    let lin = token(&st, "lin").await;
+    let vendor = session(&st, "vendor").await;
+    let squad = group(&st, &chief, "偵查隊", "normal", &[lin.id]).await;
+    let desk = group(&st, &chief, "勤務台", "normal", &[lin.id]).await;
+    let outside = group(&st, &chief, "工程聯繫", "normal", &[vendor.id]).await;
+    let pdf = small_pdf("Duty roster for the week");
+    let (_, v) = upload(&st, &lin, squad, "roster.pdf", &pdf, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let list = "承辦人聯絡電話：0912-345-678".as_bytes();
+    let (_, v) = upload(&st, &lin, squad, "名單.txt", list, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let seen = texts(&st, &chief, squad).await;
+    let msg_of = |name: &str| {
+        seen.iter()
+            .find(|m| m["attachment"]["name"] == name)
+            .and_then(|m| m["id"].as_i64())
+            .unwrap()
+    };
+    // A clean file: the target named first, then it goes, as a new copy with its provenance.
+    let (s, v) = forward(&st, &chief, msg_of("roster.pdf"), desk, false).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["status"], "confirm", "{v}");
+    assert_eq!(v["target_title"], "勤務台");
+    assert!(
+        v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "forward-target"),
+        "{v}"
+    );
+    assert!(
+        texts(&st, &lin, desk).await.is_empty(),
+        "nothing before the confirmation"
+    );
+    let (_, v) = forward(&st, &chief, msg_of("roster.pdf"), desk, true).await;
+    assert_eq!(v["status"], "sent", "{v}");
+    let there = texts(&st, &lin, desk).await;
+    assert_eq!(there.len(), 1);
+    assert_eq!(there[0]["forwarded"]["conversation_title"], "偵查隊");
+    assert_eq!(there[0]["forwarded"]["sender"], "林偵查員");
+    let copy = there[0]["attachment"]["id"].as_i64().unwrap();
+    let (s, got) = fetch(&st, &lin, copy).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(pdf_text(&got).contains("Duty roster for the week"));
+    // Personal data towards a guest: the file would need masking, so it does not go.
+    let (_, v) = forward(&st, &chief, msg_of("名單.txt"), outside, true).await;
+    assert_eq!(v["status"], "blocked", "{v}");
+    assert!(texts(&st, &vendor, outside).await.is_empty());
+    let refused: String = sqlx::query_scalar(
+        "SELECT detail FROM audit_events WHERE action = 'message.blocked' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&st.db)
+    .await
+    .unwrap();
+    assert!(refused.contains("\"channel\":\"forward\""), "{refused}");
+    assert!(!refused.contains("0912"), "no content in the record");
+}
+
+async fn forward(
+    st: &AppState,
+    who: &Who,
+    msg: i64,
+    to: i64,
+    confirm: bool,
+) -> (StatusCode, Value) {
+    let mut body = json!({"to": to, "client_id": format!("fwd-{msg}-{to}")});
+    if confirm {
+        body["confirm_target"] = json!(to);
+    }
+    call(
+        st,
+        who,
+        "POST",
+        &format!("/api/v1/messages/{msg}/forward"),
+        Some(body),
+    )
+    .await
 }

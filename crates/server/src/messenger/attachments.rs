@@ -44,6 +44,17 @@ pub struct Upload {
     pub confirm: bool,
 }
 
+/// A file on its way into a conversation.
+pub(crate) struct FileSend {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub client_id: String,
+    /// The sender has seen what was found (and, for a forward, the target).
+    pub confirmed: bool,
+    /// Where a forwarded file came from.
+    pub forwarded: Option<super::read::Provenance>,
+}
+
 /// Media types served as they are; anything else is served as bytes to download.
 const SAFE_TYPES: &[(&str, &str)] = &[
     ("png", "image/png"),
@@ -87,6 +98,62 @@ impl Messenger {
         if bytes.len() > MAX_BYTES {
             return Err(Error::TooLarge);
         }
+        self.deliver_file(
+            caller,
+            ip,
+            conversation,
+            FileSend {
+                name,
+                bytes,
+                client_id: up.client_id,
+                confirmed: up.confirm,
+                forwarded: None,
+            },
+        )
+        .await
+    }
+
+    /// The bytes of an attachment the caller can see (no mark: they stay on the server).
+    pub(crate) async fn attachment_bytes(&self, id: i64) -> Result<(String, Vec<u8>)> {
+        let r =
+            sqlx::query("SELECT conversation_id, name, sha256, file FROM attachments WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.db)
+                .await?
+                .ok_or(Error::NotFound)?;
+        let (conversation, sha): (i64, String) = (r.get(0), r.get(2));
+        let path = self.files.join(r.get::<&str, _>(3));
+        let sealed = tokio::fs::read(&path)
+            .await
+            .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+        let bytes = self
+            .sealer
+            .open(&sealed, &format!("attachment:{conversation}:{sha}"))?;
+        Ok((r.get(1), bytes))
+    }
+
+    /// A file into `conversation` through the gate: sent now, or what the sender must see first.
+    /// A forward (with its provenance) is judged on the forward channel and, like a forwarded
+    /// text, always names its target before it goes.
+    pub(crate) async fn deliver_file(
+        &self,
+        caller: &User,
+        ip: &str,
+        conversation: i64,
+        f: FileSend,
+    ) -> Result<GateOutcome> {
+        let FileSend {
+            name,
+            bytes,
+            client_id,
+            confirmed,
+            forwarded,
+        } = f;
+        let channel = if forwarded.is_some() {
+            Channel::Forward
+        } else {
+            Channel::Attachment
+        };
         let room = self.room(conversation).await?;
         room.member(caller.id).ok_or(Error::NotFound)?;
         let audience = super::members::audience_of(&room, caller);
@@ -117,7 +184,7 @@ impl Messenger {
         let decision = self.gate.policy().decide(Request {
             findings: &findings,
             uninspected: !skipped.is_empty(),
-            channel: Channel::Attachment,
+            channel,
             audience: audience.scope,
         });
         let mut reasons: Vec<Why> = decision
@@ -141,9 +208,14 @@ impl Messenger {
         let status = match decision.action {
             // A file cannot be sent masked: what must be masked does not go.
             Action::Block | Action::Mask => Some(Status::Blocked),
-            Action::Confirm if !up.confirm => Some(Status::Confirm),
+            Action::Confirm if !confirmed => Some(Status::Confirm),
+            // A forward names its target and waits, even when nothing was found.
+            _ if forwarded.is_some() && !confirmed => Some(Status::Confirm),
             _ => None,
         };
+        if forwarded.is_some() && matches!(status, Some(Status::Confirm)) {
+            reasons.push(super::send::forward_target_reason(&title, &audience));
+        }
         let kinds = {
             let mut m = std::collections::BTreeMap::new();
             for f in &findings {
@@ -159,7 +231,7 @@ impl Messenger {
                             .target(format!("conversation:{conversation}"))
                             .ip(ip)
                             .detail(serde_json::json!({
-                                "channel": "attachment",
+                                "channel": if forwarded.is_some() { "forward" } else { "attachment" },
                                 "format": format,
                                 "kinds": kinds,
                                 "not_inspected": skipped.len(),
@@ -200,7 +272,7 @@ impl Messenger {
             "action": decision.action.to_string(),
             "rules": decision.reasons.iter().map(|r| &r.rule).collect::<Vec<_>>(),
             "kinds": kinds,
-            "confirmed": up.confirm,
+            "confirmed": confirmed,
             "format": format,
             "audience": audience.scope,
             "members": audience.members,
@@ -218,13 +290,13 @@ impl Messenger {
             .run(Op::Send(Box::new(Outgoing {
                 conversation,
                 sender: Messenger::sender(caller),
-                client_id: up.client_id,
+                client_id,
                 text: caption,
                 sealed: sealed_caption,
                 // The log vouches for the file: its hash stands for the message's content.
                 sha: text_sha,
                 reply_to: None,
-                forwarded: None,
+                forwarded,
                 notice: false,
                 mentions: vec![],
                 gate: gate_record,
@@ -363,7 +435,10 @@ fn inspect_file(gate: &super::gate::Gate, bytes: &[u8], name: &str) -> Inspected
         Extracted::Text(seg) => {
             let v = gate.scan(seg.text);
             shown.extend(v.1.into_iter().map(|mut f| {
-                f.label = format!("{}（{}）", f.label, seg.origin);
+                let at = seg.origin.to_string();
+                if !at.is_empty() {
+                    f.label = format!("{}（{at}）", f.label);
+                }
                 f
             }));
             findings.extend(v.0);

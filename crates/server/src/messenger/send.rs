@@ -338,11 +338,6 @@ impl Messenger {
         let Some(text) = src.text.clone() else {
             return Err(Error::Conflict("the message was withdrawn".into()));
         };
-        if src.attachment.is_some() {
-            return Err(Error::Conflict(
-                "檔案無法轉傳，請由原寄件人重新傳送 (files cannot be forwarded)".into(),
-            ));
-        }
         let target = self.membership(caller.id, f.to.0).await?;
         let audience = self.audience(caller, f.to.0).await?;
         let title = self.title_for(caller, f.to.0, &target.title).await?;
@@ -379,6 +374,25 @@ impl Messenger {
             });
         }
         let confirmed = f.confirm_target.map(|t| t.0) == Some(f.to.0);
+        if let Some(att) = &src.attachment {
+            // A file goes again through the gate, for the target's audience, as a new copy.
+            let (name, bytes) = self.attachment_bytes(att.id).await?;
+            let forwarded = Some(self.provenance(caller, &src, &src_m).await?);
+            return self
+                .deliver_file(
+                    caller,
+                    ip,
+                    f.to.0,
+                    super::attachments::FileSend {
+                        name,
+                        bytes,
+                        client_id: f.client_id,
+                        confirmed,
+                        forwarded,
+                    },
+                )
+                .await;
+        }
         let (text, verdict, audience) = match self
             .pass(
                 caller,
@@ -404,44 +418,14 @@ impl Messenger {
                 seq: None,
                 duplicate: false,
                 action: "confirm".into(),
-                reasons: vec![Why {
-                    rule: "forward-target".into(),
-                    action: "confirm".into(),
-                    zh: format!(
-                        "請確認轉傳對象：「{title}」，共 {} 人{}。",
-                        audience.members,
-                        if audience.guests > 0 {
-                            format!("，其中外部人員 {} 人", audience.guests)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    en: format!(
-                        "Confirm the target: \"{title}\", {} members{}.",
-                        audience.members,
-                        if audience.guests > 0 {
-                            format!(", {} of them guests", audience.guests)
-                        } else {
-                            String::new()
-                        }
-                    ),
-                }],
+                reasons: vec![forward_target_reason(&title, &audience)],
                 found: verdict.found(&text, self.gate.profile()),
                 audience,
                 target_title: title,
                 masked_text: None,
             });
         }
-        let src_title = self
-            .title_for(caller, src.conversation, &src_m.title)
-            .await?;
-        let origin = src.forwarded.clone().unwrap_or(Provenance {
-            message: src.id,
-            conversation: src.conversation,
-            conversation_title: src_title,
-            sender: src.sender.name.clone(),
-            at: src.at,
-        });
+        let origin = self.provenance(caller, &src, &src_m).await?;
         let sha = sha256_hex(&text);
         let sealed = self
             .sealer
@@ -546,6 +530,55 @@ impl Messenger {
             })
             .await
             .map(|_| ())
+    }
+}
+
+/// The question every forward asks: the target by name, and who is in it.
+pub(crate) fn forward_target_reason(title: &str, audience: &AudienceView) -> Why {
+    let guests_zh = if audience.guests > 0 {
+        format!("，其中外部人員 {} 人", audience.guests)
+    } else {
+        String::new()
+    };
+    let guests_en = if audience.guests > 0 {
+        format!(", {} of them guests", audience.guests)
+    } else {
+        String::new()
+    };
+    Why {
+        rule: "forward-target".into(),
+        action: "confirm".into(),
+        zh: format!(
+            "請確認轉傳對象：「{title}」，共 {} 人{guests_zh}。",
+            audience.members
+        ),
+        en: format!(
+            "Confirm the target: \"{title}\", {} members{guests_en}.",
+            audience.members
+        ),
+    }
+}
+
+impl Messenger {
+    /// Where a forwarded message came from: its first origin, if it was itself forwarded.
+    async fn provenance(
+        &self,
+        caller: &User,
+        src: &super::read::MessageView,
+        src_m: &super::read::Membership,
+    ) -> Result<Provenance> {
+        if let Some(p) = &src.forwarded {
+            return Ok(p.clone());
+        }
+        Ok(Provenance {
+            message: src.id,
+            conversation: src.conversation,
+            conversation_title: self
+                .title_for(caller, src.conversation, &src_m.title)
+                .await?,
+            sender: src.sender.name.clone(),
+            at: src.at,
+        })
     }
 }
 
