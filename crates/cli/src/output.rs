@@ -1,7 +1,7 @@
 //! Output formats of `baomi scan`: text for people, JSON lines for programs (the contract of
 //! PRODUCT.md), SARIF for code-scanning dashboards.
 
-use baomi_inspect::mask::{MaskProfile, mask_value};
+use baomi_inspect::mask::{MaskProfile, mask_into, mask_value};
 use baomi_inspect::policy::Decision;
 use baomi_inspect::{Finding, Kind};
 use serde_json::{Value, json};
@@ -61,7 +61,6 @@ impl Sink {
     /// Formats one finding into `buf` (a per-file buffer the caller hands to [`Sink::flush`]).
     /// SARIF results are kept for the document written at the end.
     pub fn format(&self, buf: &mut Vec<u8>, r: &Record<'_>) {
-        use std::io::Write as _;
         if self.format == Format::Sarif {
             let res = self.sarif_result(r).to_string();
             self.sarif
@@ -70,8 +69,20 @@ impl Sink {
                 .push(res);
             return;
         }
-        let masked = mask_value(r.finding.kind, r.value, &self.profile);
-        let shown = if self.show_values { r.value } else { &masked };
+        thread_local! {
+            // One buffer per thread for masked values: a scan prints findings by the million.
+            static MASKED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        MASKED.with_borrow_mut(|masked| {
+            masked.clear();
+            mask_into(r.finding.kind, r.value, &self.profile, masked);
+            self.format_masked(buf, r, masked);
+        });
+    }
+
+    fn format_masked(&self, buf: &mut Vec<u8>, r: &Record<'_>, masked: &str) {
+        use std::io::Write as _;
+        let shown = if self.show_values { r.value } else { masked };
         match self.format {
             Format::Text => {
                 let _ = write!(buf, "{}", r.path);
@@ -87,10 +98,8 @@ impl Sink {
                 }
                 let _ = writeln!(buf, " {shown} ({:.2})", r.finding.confidence);
             }
-            Format::Json => {
-                json_line(buf, r, &masked, self.show_values);
-            }
-            Format::Sarif => unreachable!("handled above"),
+            Format::Json => json_line(buf, r, masked, self.show_values),
+            Format::Sarif => unreachable!("handled in format"),
         }
     }
 

@@ -37,12 +37,9 @@ impl Cursor {
             return;
         }
         let seg = &buf.as_bytes()[self.pos - base..to - base];
-        let mut last_nl = None;
-        for i in memchr::memchr_iter(b'\n', seg) {
-            self.line += 1;
-            last_nl = Some(i);
-        }
-        let tail = match last_nl {
+        // Lines are short: one memchr call per newline cost more than counting them all.
+        self.line += count_newlines(seg);
+        let tail = match memchr::memrchr(b'\n', seg) {
             Some(i) => {
                 self.col = 0;
                 &seg[i + 1..]
@@ -52,6 +49,23 @@ impl Cursor {
         self.col += tail.iter().filter(|b| (**b & 0xC0) != 0x80).count();
         self.pos = to;
     }
+}
+
+/// Newlines in `b`, counted in blocks the compiler turns into vector compares and adds.
+fn count_newlines(b: &[u8]) -> usize {
+    let mut blocks = b.chunks_exact(255 * 32);
+    let mut n = 0;
+    for block in &mut blocks {
+        // At most 255 per lane: a u8 lane cannot overflow within one block.
+        let mut lanes = [0u8; 32];
+        for chunk in block.chunks_exact(32) {
+            for (l, &x) in lanes.iter_mut().zip(chunk) {
+                *l += (x == b'\n') as u8;
+            }
+        }
+        n += lanes.iter().map(|&l| l as usize).sum::<usize>();
+    }
+    n + blocks.remainder().iter().filter(|&&x| x == b'\n').count()
 }
 
 /// What a stream scan saw.
@@ -171,6 +185,34 @@ pub fn scan_with<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newlines_are_counted_in_blocks_and_remainders() {
+        for len in [
+            0,
+            1,
+            31,
+            32,
+            255 * 32 - 1,
+            255 * 32,
+            255 * 32 + 7,
+            3 * 255 * 32 + 100,
+        ] {
+            let b: Vec<u8> = (0..len)
+                .map(|i: usize| {
+                    if i.is_multiple_of(3) || i.is_multiple_of(7) {
+                        b'\n'
+                    } else {
+                        b'x'
+                    }
+                })
+                .collect();
+            let want = b.iter().filter(|&&x| x == b'\n').count();
+            assert_eq!(count_newlines(&b), want, "{len}");
+        }
+        // Every byte a newline: each lane reaches its 255 limit.
+        assert_eq!(count_newlines(&[b'\n'; 255 * 32 * 2]), 255 * 32 * 2);
+    }
 
     #[test]
     fn findings_across_chunk_boundaries_are_found_once() {

@@ -98,26 +98,33 @@ fn mask_char(c: char) -> char {
     }
 }
 
-/// Masks the chars of `value` for which `keep` (given the index among significant chars) is false.
-/// Significant chars are those `significant` accepts; the others (separators) are kept.
+/// Appends `value` to `out` with the chars for which `keep` (given the index among significant
+/// chars and their total) is false masked. Significant chars are those `significant` accepts; the
+/// others (separators) are kept. `mark` overrides the mask char (addresses always take ○).
 fn mask_where(
+    out: &mut String,
     value: &str,
     significant: impl Fn(char) -> bool,
     keep: impl Fn(usize, usize) -> bool,
-) -> String {
+    mark: Option<char>,
+) {
     let total = value.chars().filter(|c| significant(*c)).count();
+    // Every mask char has the byte length of what it masks, except ○ for ASCII in addresses.
+    out.reserve(value.len() + if mark.is_some() { 8 } else { 0 });
     let mut i = 0;
-    value
-        .chars()
-        .map(|c| {
-            if !significant(c) {
-                return c;
-            }
-            let k = keep(i, total);
-            i += 1;
-            if k { c } else { mask_char(c) }
-        })
-        .collect()
+    for c in value.chars() {
+        if !significant(c) {
+            out.push(c);
+            continue;
+        }
+        let k = keep(i, total);
+        i += 1;
+        out.push(if k {
+            c
+        } else {
+            mark.unwrap_or_else(|| mask_char(c))
+        });
+    }
 }
 
 fn alnum(c: char) -> bool {
@@ -128,23 +135,43 @@ fn digit(c: char) -> bool {
     fold_char(c).is_ascii_digit()
 }
 
+fn not_space(c: char) -> bool {
+    !c.is_whitespace()
+}
+
 /// The masked form of a finding's text.
 pub fn mask_value(kind: Kind, value: &str, p: &MaskProfile) -> String {
+    let mut out = String::new();
+    mask_into(kind, value, p, &mut out);
+    out
+}
+
+/// Appends the masked form of a finding's text to `out`: the allocation-free form of
+/// [`mask_value`], for printing findings by the million.
+pub fn mask_into(kind: Kind, value: &str, p: &MaskProfile, out: &mut String) {
+    let never = |_, _| false;
     match kind {
-        Kind::TwNationalId | Kind::TwResidentId => mask_where(value, alnum, |i, _| i < p.id_keep),
-        Kind::PaymentCard => mask_where(value, digit, |i, n| i + p.card_keep_last >= n),
-        Kind::TwBusinessId if !p.mask_business_id => value.to_string(),
-        Kind::TwBusinessId => mask_where(value, digit, |i, _| i < 4),
-        Kind::LicensePlate => mask_where(value, digit, |_, _| false),
-        Kind::Phone => mask_phone(value),
+        Kind::TwNationalId | Kind::TwResidentId => {
+            mask_where(out, value, alnum, |i, _| i < p.id_keep, None)
+        }
+        Kind::PaymentCard => mask_where(out, value, digit, |i, n| i + p.card_keep_last >= n, None),
+        Kind::TwBusinessId if !p.mask_business_id => out.push_str(value),
+        Kind::TwBusinessId => mask_where(out, value, digit, |i, _| i < 4, None),
+        Kind::LicensePlate => mask_where(out, value, digit, never, None),
+        Kind::Phone => mask_phone(value, out),
         Kind::Email => {
             let at = value.find(['@', '＠']).unwrap_or(value.len());
-            let local = mask_where(&value[..at], |_| true, |i, _| i == 0);
-            format!("{local}{}", &value[at..])
+            mask_where(out, &value[..at], |_| true, |i, _| i == 0, None);
+            out.push_str(&value[at..]);
         }
-        Kind::PersonName => mask_name(value, p.names),
+        Kind::PersonName => mask_name(value, p.names, out),
         Kind::Address => {
-            let folded = fold_str(value);
+            // Folding is one char for one char, so counts in the folded text hold in the original.
+            let folded = if value.chars().any(|c| fold_char(c) != c) {
+                std::borrow::Cow::Owned(fold_str(value))
+            } else {
+                std::borrow::Cow::Borrowed(value)
+            };
             let keep_chars = address::parts(&folded)
                 .map(|parts| {
                     folded[..parts.keep_end(p.address == AddressCut::AfterRoad)]
@@ -152,64 +179,71 @@ pub fn mask_value(kind: Kind, value: &str, p: &MaskProfile) -> String {
                         .count()
                 })
                 .unwrap_or(0);
-            let masked = mask_where(value, |c| !c.is_whitespace(), |i, _| i < keep_chars);
             // Addresses are Han text: ○ keeps the look of a masked address (○○號).
-            masked.replace(['*', '＊'], "○")
+            mask_where(out, value, not_space, |i, _| i < keep_chars, Some('○'));
         }
-        Kind::Keyword => mask_where(value, |c| !c.is_whitespace(), |_, _| false),
-        Kind::Classification => value.to_string(),
+        Kind::Keyword => mask_where(out, value, not_space, never, None),
+        Kind::Classification => out.push_str(value),
     }
 }
 
-fn mask_name(value: &str, style: NameStyle) -> String {
+fn mask_name(value: &str, style: NameStyle, out: &mut String) {
     let sl =
         name::surname_len(value).unwrap_or_else(|| value.chars().next().map_or(0, char::len_utf8));
     let surname_chars = value[..sl].chars().count();
     let n = value.chars().count();
-    value
-        .chars()
-        .enumerate()
-        .map(|(i, c)| {
-            let keep = match style {
-                NameStyle::MaskAll => false,
-                NameStyle::MaskGiven => i < surname_chars,
-                NameStyle::KeepLast => i < surname_chars || (i == n - 1 && n - surname_chars >= 2),
-            };
-            if keep { c } else { '○' }
-        })
-        .collect()
+    out.reserve(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let keep = match style {
+            NameStyle::MaskAll => false,
+            NameStyle::MaskGiven => i < surname_chars,
+            NameStyle::KeepLast => i < surname_chars || (i == n - 1 && n - surname_chars >= 2),
+        };
+        out.push(if keep { c } else { '○' });
+    }
 }
 
 /// Phones: keep the country and area code (or the 09xx of a mobile) and the last digits.
-fn mask_phone(value: &str) -> String {
+fn mask_phone(value: &str, out: &mut String) {
     // The main number stops at an extension mark.
     let main_end = phone_main_end(value);
-    let digits: String = value[..main_end]
-        .chars()
-        .filter(|c| digit(*c))
-        .map(fold_char)
-        .collect();
-    let cc = if digits.starts_with("00886") {
+    // Digits of the main number, folded; a phone has far fewer than 32.
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    for c in value[..main_end].chars() {
+        let f = fold_char(c);
+        if f.is_ascii_digit() {
+            if n < buf.len() {
+                buf[n] = f as u8;
+            }
+            n += 1;
+        }
+    }
+    let digits = &buf[..n.min(buf.len())];
+    let cc = if digits.starts_with(b"00886") {
         5
-    } else if digits.starts_with("886") {
+    } else if digits.starts_with(b"886") {
         3
     } else {
         0
     };
-    let national = &digits[cc..];
-    let lead0 = national.starts_with('0') as usize;
-    let mobile = national[lead0..].starts_with('9');
+    let national = &digits[cc.min(digits.len())..];
+    let lead0 = national.starts_with(b"0") as usize;
+    let mobile = national[lead0.min(national.len())..].starts_with(b"9");
     let keep_first = cc + if mobile { 3 + lead0 } else { 1 + lead0 };
-    let keep_last = if mobile || national.len() - lead0 < 9 {
+    let keep_last = if mobile || national.len().saturating_sub(lead0) < 9 {
         3
     } else {
         4
     };
-    let n = digits.len();
-    let masked = mask_where(&value[..main_end], digit, |i, _| {
-        i < keep_first || i + keep_last >= n
-    });
-    format!("{masked}{}", &value[main_end..])
+    mask_where(
+        out,
+        &value[..main_end],
+        digit,
+        |i, _| i < keep_first || i + keep_last >= n,
+        None,
+    );
+    out.push_str(&value[main_end..]);
 }
 
 /// Where the main number of a phone ends: at the first occurrence of an extension mark (#, ext,
@@ -255,12 +289,11 @@ pub fn redact(text: &str, findings: &[Finding], p: &MaskProfile) -> String {
         }
         let start = f.start.max(pos);
         out.push_str(&text[pos..start]);
-        let masked = if start == f.start {
-            mask_value(f.kind, &text[f.start..f.end], p)
+        if start == f.start {
+            mask_into(f.kind, &text[f.start..f.end], p, &mut out);
         } else {
-            mask_where(&text[start..f.end], |c| !c.is_whitespace(), |_, _| false)
-        };
-        out.push_str(&masked);
+            mask_where(&mut out, &text[start..f.end], not_space, |_, _| false, None);
+        }
         pos = f.end;
     }
     out.push_str(&text[pos..]);

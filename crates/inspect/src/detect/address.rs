@@ -111,12 +111,32 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
     Places { cities, districts }
 });
 
-const NUMERALS: &str = "0123456789一二三四五六七八九十百〇○零";
+/// Arabic or Chinese numerals (a `match`, not a search in a string: this runs per char).
+fn is_numeral(c: char) -> bool {
+    matches!(
+        c,
+        '0'..='9'
+            | '一'
+            | '二'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '百'
+            | '〇'
+            | '○'
+            | '零'
+    )
+}
 
 /// Length of a number (Arabic or Chinese numerals) at the start of `t`.
 fn number_len(t: &str) -> usize {
     t.char_indices()
-        .find(|(_, c)| !NUMERALS.contains(*c))
+        .find(|(_, c)| !is_numeral(*c))
         .map_or(t.len(), |(i, _)| i)
 }
 
@@ -166,7 +186,7 @@ pub fn parts(addr: &str) -> Option<AddressParts> {
         .take(4)
         .skip(1)
         .find(|(_, c)| *c == '村' || *c == '里')
-        && !rest[..j].chars().any(|c| NUMERALS.contains(c))
+        && !rest[..j].chars().any(is_numeral)
     {
         i += j + c.len_utf8();
         p.village_end = Some(i);
@@ -179,7 +199,7 @@ pub fn parts(addr: &str) -> Option<AddressParts> {
     // Road: up to 5 Han chars then 路, 街 or 大道; then an optional N段.
     let rest = &addr[i..];
     for (j, c) in rest.char_indices().take(7).skip(1) {
-        if NUMERALS.contains(c)
+        if is_numeral(c)
             && !matches!(
                 c,
                 '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
