@@ -227,11 +227,11 @@ fn mask_phone(value: &str, out: &mut String) {
     } else {
         0
     };
-    let national = &digits[cc.min(digits.len())..];
+    let national = &digits[cc..];
     let lead0 = national.starts_with(b"0") as usize;
-    let mobile = national[lead0.min(national.len())..].starts_with(b"9");
+    let mobile = national[lead0..].starts_with(b"9");
     let keep_first = cc + if mobile { 3 + lead0 } else { 1 + lead0 };
-    let keep_last = if mobile || national.len().saturating_sub(lead0) < 9 {
+    let keep_last = if mobile || national.len() - lead0 < 9 {
         3
     } else {
         4
