@@ -38,12 +38,18 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
     let mut i = 0;
     let corrupt = |at: usize, what: &str| Skip::Corrupt(format!("XML error at byte {at}: {what}"));
     while i < b.len() {
-        let Some(off) = memchr::memchr(b'<', &b[i..]) else {
-            chars(&s[i..], declares_entities, &mut skips, &mut f);
+        // One search finds both the end of the text and whether it holds a reference.
+        let (off, amp) = match memchr::memchr2(b'<', b'&', &b[i..]) {
+            Some(o) if b[i + o] == b'<' => (Some(o), false),
+            Some(o) => (memchr::memchr(b'<', &b[i + o..]).map(|l| o + l), true),
+            None => (None, false),
+        };
+        let Some(off) = off else {
+            chars(&s[i..], amp, declares_entities, &mut skips, &mut f);
             break;
         };
         if off > 0 {
-            chars(&s[i..i + off], declares_entities, &mut skips, &mut f);
+            chars(&s[i..i + off], amp, declares_entities, &mut skips, &mut f);
         }
         let lt = i + off;
         let rest = &b[lt + 1..];
@@ -85,7 +91,8 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
             }
             i = lt + 1 + e + 1;
         } else if rest.starts_with(b"/") {
-            let Some(e) = memchr::memchr(b'>', rest) else {
+            // Names are short: a byte loop beats a library search's set-up.
+            let Some(e) = rest.iter().position(|&c| c == b'>') else {
                 skips.push(corrupt(lt, "unterminated end tag"));
                 break;
             };
@@ -94,16 +101,25 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
             f(Node::Close(local(name)));
             i = lt + 1 + e + 1;
         } else {
-            let Some(gt) = tag_end(b, lt + 1) else {
-                skips.push(corrupt(lt, "unterminated start tag"));
-                break;
+            // The name, up to whitespace, `/` or `>`; most tags of running text end there.
+            let name_end = rest
+                .iter()
+                .position(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>'))
+                .unwrap_or(rest.len());
+            let gt = match rest.get(name_end) {
+                Some(b'>') => lt + 1 + name_end,
+                _ => match tag_end(b, lt + 1 + name_end) {
+                    Some(g) => g,
+                    None => {
+                        skips.push(corrupt(lt, "unterminated start tag"));
+                        break;
+                    }
+                },
             };
             let inner = &s[lt + 1..gt];
             let empty = inner.ends_with('/');
             let inner = inner.strip_suffix('/').unwrap_or(inner);
-            let name_end = inner
-                .find(|c: char| c.is_ascii_whitespace())
-                .unwrap_or(inner.len());
+            let name_end = name_end.min(inner.len());
             if name_end == 0 {
                 skips.push(corrupt(lt, "tag without a name"));
                 break;
@@ -131,36 +147,39 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
 /// The local part of a qualified name.
 fn local(name: &str) -> &[u8] {
     let n = name.as_bytes();
-    match memchr::memchr(b':', n) {
+    match n.iter().position(|&c| c == b':') {
         Some(c) => &n[c + 1..],
         None => n,
     }
 }
 
 /// Index of the `>` that ends the tag starting at `from`, minding quoted attribute values.
+/// Attributes are short: a byte loop beats a library search's set-up per quote.
 fn tag_end(b: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    loop {
-        let off = memchr::memchr3(b'>', b'"', b'\'', &b[i..])?;
-        let at = i + off;
-        match b[at] {
-            b'>' => return Some(at),
-            q => {
-                let close = memchr::memchr(q, &b[at + 1..])?;
-                i = at + 1 + close + 1;
+    let mut quote = 0u8;
+    for (i, &c) in b.iter().enumerate().skip(from) {
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
             }
+        } else if c == b'>' {
+            return Some(i);
+        } else if c == b'"' || c == b'\'' {
+            quote = c;
         }
     }
+    None
 }
 
 /// Character data with its references resolved.
 fn chars(
     raw: &str,
+    amp: bool,
     declares_entities: bool,
     skips: &mut Vec<Skip>,
     f: &mut impl FnMut(Node<'_, '_>),
 ) {
-    if !raw.contains('&') {
+    if !amp {
         f(Node::Text(raw));
         return;
     }
