@@ -184,6 +184,7 @@ mod simd {
         s2: [u8; 32],
         p1: [u8; 32],
         p2: [u8; 32],
+        p3: [u8; 32],
     }
 
     #[inline]
@@ -195,6 +196,9 @@ mod simd {
     fn h2(b: &[u8]) -> u8 {
         ((b[2] & 0x3F) << 2) ^ (b[1] & 0x3F) ^ ((b[0] & 0x03) << 6)
     }
+
+    /// 32-byte steps per SIMD block: 4 KiB of text, 1 KiB of masks on the stack.
+    const STEPS: usize = 128;
 
     fn set(t: &mut [u8; 32], h: u8) {
         t[(h >> 3) as usize] |= 1 << (h & 7);
@@ -210,6 +214,7 @@ mod simd {
                 s2: [0; 32],
                 p1: [0; 32],
                 p2: [0; 32],
+                p3: [0; 32],
             };
             for w in words {
                 let w = w.as_bytes();
@@ -219,6 +224,7 @@ mod simd {
                 if w.len() >= 6 && (0xE0..0xF0).contains(&w[3]) {
                     set(&mut b.p1, h1(w) ^ h2(&w[3..]));
                     set(&mut b.p2, h2(w) ^ h1(&w[3..]));
+                    set(&mut b.p3, h1(w) ^ h1(&w[3..]));
                 } else {
                     set(&mut b.s1, h1(w));
                     set(&mut b.s2, h2(w));
@@ -230,15 +236,57 @@ mod simd {
         /// Calls `f` with every position of a 3-byte lead byte where a word may start, in
         /// order; returns the position from which the caller must continue with the scalar scan.
         ///
+        /// The SIMD pass writes the masks of a block of text first, without a branch or a call,
+        /// and only then are the candidates handed to `f`: a call from inside the vector loop
+        /// cost a `vzeroupper` and the reload of every spilled constant per candidate.
+        ///
         /// # Safety
         /// The CPU must support AVX2 (checked by [`Bloom::new`]).
-        #[target_feature(enable = "avx2")]
         pub unsafe fn candidates(
             &self,
             hay: &[u8],
             tokens: bool,
             mut f: impl FnMut(usize, bool),
         ) -> usize {
+            let mut masks = [(0u32, 0u32); STEPS];
+            let mut prev_digit = 0u32;
+            let mut i = 0;
+            loop {
+                // SAFETY: the caller guarantees AVX2.
+                let (steps, next) =
+                    unsafe { self.masks(hay, i, tokens, &mut prev_digit, &mut masks) };
+                for (k, &(cmask, tmask)) in masks[..steps].iter().enumerate() {
+                    let mut mask = cmask | tmask;
+                    while mask != 0 {
+                        let bit = mask & mask.wrapping_neg();
+                        let p = i + 32 * k + mask.trailing_zeros() as usize;
+                        if tmask & bit != 0 {
+                            f(p, true);
+                        }
+                        if cmask & bit != 0 {
+                            f(p, false);
+                        }
+                        mask &= mask - 1;
+                    }
+                }
+                if steps < STEPS {
+                    return next;
+                }
+                i = next;
+            }
+        }
+
+        /// The candidate masks (words, tokens) of up to [`STEPS`] 32-byte steps from `from`;
+        /// returns how many steps were written and the position after them.
+        #[target_feature(enable = "avx2")]
+        unsafe fn masks(
+            &self,
+            hay: &[u8],
+            from: usize,
+            tokens: bool,
+            prev_digit: &mut u32,
+            out: &mut [(u32, u32); STEPS],
+        ) -> (usize, usize) {
             let n = hay.len();
             let ptr = hay.as_ptr();
             // SAFETY (all loads below): i + 37 <= n keeps 32-byte loads at i..=i+5 in bounds.
@@ -251,11 +299,12 @@ mod simd {
                     )),
                 )
             };
-            let (s1, s2, p1, p2) = (
+            let (s1, s2, p1, p2, p3) = (
                 halves(&self.s1),
                 halves(&self.s2),
                 halves(&self.p1),
                 halves(&self.p2),
+                halves(&self.p3),
             );
             let bits = _mm256_setr_epi8(
                 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64,
@@ -294,26 +343,23 @@ mod simd {
                 (x, y)
             };
             let lead = |v: __m256i| _mm256_cmpeq_epi8(_mm256_and_si256(v, mf0), me0);
-            // The digit-anchored candidates of `trigger`: ASCII 0..@, and full-width digits/＠
-            // (EF BC 90..A0, recognised by all three bytes).
-            let (d_lo, d_span) = (
-                _mm256_set1_epi8(b'0' as i8),
-                _mm256_set1_epi8((b'@' - b'0') as i8),
-            );
+            // The digit-anchored candidates of `trigger`: ASCII digits and `@`, full-width
+            // digits and `＠` (EF BC 90..99, EF BC A0, recognised by all three bytes).
+            let d_lo = _mm256_set1_epi8(b'0' as i8);
+            let (at, fw_at) = (_mm256_set1_epi8(b'@' as i8), _mm256_set1_epi8(0xA0u8 as i8));
             let (ef, bc) = (
                 _mm256_set1_epi8(0xEFu8 as i8),
                 _mm256_set1_epi8(0xBCu8 as i8),
             );
-            let (fw_lo, fw_span) = (_mm256_set1_epi8(0x90u8 as i8), _mm256_set1_epi8(0x10));
+            let fw_lo = _mm256_set1_epi8(0x90u8 as i8);
             let token_mask = if tokens { ones } else { zero };
             let d9_span = _mm256_set1_epi8(9);
-            let mut prev_digit = 0u32;
             let in_range = |v: __m256i, lo: __m256i, span: __m256i| {
                 let d = _mm256_sub_epi8(v, lo);
                 _mm256_cmpeq_epi8(_mm256_min_epu8(d, span), d)
             };
-            let mut i = 0;
-            while i + 37 <= n {
+            let (mut i, mut steps) = (from, 0);
+            while i + 37 <= n && steps < STEPS {
                 let (v0, v1, v2, v3, v4, v5) = (
                     load(i),
                     load(i + 1),
@@ -326,46 +372,38 @@ mod simd {
                 let (x3, y3) = hashes(v3, v4, v5);
                 let single = _mm256_and_si256(test(x0, s1), test(y0, s2));
                 let pair = _mm256_and_si256(
-                    lead(v3),
+                    _mm256_and_si256(lead(v3), test(_mm256_xor_si256(x0, x3), p3)),
                     _mm256_and_si256(
                         test(_mm256_xor_si256(x0, y3), p1),
                         test(_mm256_xor_si256(y0, x3), p2),
                     ),
                 );
                 let cand = _mm256_and_si256(lead(v0), _mm256_or_si256(single, pair));
+                let digit = in_range(v0, d_lo, d9_span);
                 let tok = _mm256_and_si256(
                     token_mask,
                     _mm256_or_si256(
-                        in_range(v0, d_lo, d_span),
+                        _mm256_or_si256(digit, _mm256_cmpeq_epi8(v0, at)),
                         _mm256_and_si256(
                             _mm256_and_si256(_mm256_cmpeq_epi8(v0, ef), _mm256_cmpeq_epi8(v1, bc)),
-                            in_range(v2, fw_lo, fw_span),
+                            _mm256_or_si256(
+                                in_range(v2, fw_lo, d9_span),
+                                _mm256_cmpeq_epi8(v2, fw_at),
+                            ),
                         ),
                     ),
                 );
                 let cmask = _mm256_movemask_epi8(cand) as u32;
                 // Of a run of ASCII digits only the first matters: its handler skips the run.
-                let digits =
-                    _mm256_movemask_epi8(_mm256_and_si256(token_mask, in_range(v0, d_lo, d9_span)))
-                        as u32;
+                let digits = _mm256_movemask_epi8(_mm256_and_si256(token_mask, digit)) as u32;
                 let tmask =
-                    (_mm256_movemask_epi8(tok) as u32) & !((digits << 1 | prev_digit) & digits);
-                prev_digit = digits >> 31;
-                let mut mask = cmask | tmask;
-                while mask != 0 {
-                    let bit = mask & mask.wrapping_neg();
-                    let p = i + mask.trailing_zeros() as usize;
-                    if tmask & bit != 0 {
-                        f(p, true);
-                    }
-                    if cmask & bit != 0 {
-                        f(p, false);
-                    }
-                    mask &= mask - 1;
-                }
+                    (_mm256_movemask_epi8(tok) as u32) & !((digits << 1 | *prev_digit) & digits);
+                *prev_digit = digits >> 31;
+                out[steps] = (cmask, tmask);
+                steps += 1;
                 i += 32;
             }
-            i
+            (steps, i)
         }
     }
 }

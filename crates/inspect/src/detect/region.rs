@@ -28,6 +28,12 @@ const ASCII_TOKEN: [bool; 128] = {
     t
 };
 
+/// Whether ASCII byte `b` is a token char (false for non-ASCII bytes).
+#[inline]
+pub(super) fn is_ascii_token(b: u8) -> bool {
+    b < 0x80 && ASCII_TOKEN[b as usize]
+}
+
 /// The token char ending at byte `end` (exclusive), if there is one: its start.
 /// Only full-width forms (EF BC/BD xx) and the ideographic space (E3 80 80) qualify beyond ASCII.
 #[inline]

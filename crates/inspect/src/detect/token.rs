@@ -4,7 +4,7 @@
 
 use super::context;
 use super::phone::{cjk_extension_len, extension_len, national_number, valid_tw_number};
-use super::region::{region, token_char_at, token_char_before};
+use super::region::{is_ascii_token, region, token_char_at, token_char_before};
 use crate::checksum::{self, IdKind};
 use crate::finding::{Finding, Kind};
 use crate::fold::{Folded, fold_char};
@@ -198,25 +198,24 @@ impl TokenDetectors {
     #[inline]
     pub fn at(&self, text: &str, p: usize, folded: &mut Folded, out: &mut Vec<Finding>) -> usize {
         let hay = text.as_bytes();
-        let b = hay[p];
-        let is_trigger = b.is_ascii_digit() || b == b'@' || b == 0xEF;
-        if !is_trigger || !text.is_char_boundary(p) {
+        if !crate::trigger::is_candidate(hay, p) {
             return p + 1;
         }
-        // Fast path for the numbers of ordinary prose (113年, 新臺幣1234萬元): a short run of
-        // ASCII digits between non-token chars cannot hold anything we look for.
-        if b.is_ascii_digit() {
-            let run = hay[p..]
-                .iter()
-                .take(8)
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            let after = p + run;
-            if run < 5
-                && (p == 0 || token_char_before(hay, text, p).is_none())
-                && (after == hay.len() || token_char_at(hay, text, after).is_none())
+        // Fast path for the numbers of ordinary prose (113年, 61%, 第3條): a short run of ASCII
+        // token bytes between non-token chars, with too few digits to hold anything we look for.
+        // It is the region `scan_region` would be given, rejected by the same counts.
+        if hay[p].is_ascii_digit() && (p == 0 || token_char_before(hay, text, p).is_none()) {
+            let (mut digits, mut letters, mut q) = (0, 0, p);
+            while q < hay.len() && q - p < 12 && hay[q] != b'@' && is_ascii_token(hay[q]) {
+                digits += hay[q].is_ascii_digit() as usize;
+                letters += hay[q].is_ascii_alphabetic() as usize;
+                q += 1;
+            }
+            if digits < 5
+                && !(letters >= 2 && digits >= 3)
+                && (q == hay.len() || token_char_at(hay, text, q).is_none())
             {
-                return after;
+                return q;
             }
         }
         let (start, end) = region(text, p);
