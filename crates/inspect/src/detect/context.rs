@@ -4,7 +4,8 @@
 pub(crate) fn before(text: &str, pos: usize, bytes: usize) -> &str {
     let start = text.floor_char_boundary(pos.saturating_sub(bytes));
     let w = &text[start..pos];
-    match w.rfind('\n') {
+    // memchr's SIMD search: core's `rfind` goes byte by byte, and this runs per candidate.
+    match memchr::memrchr(b'\n', w.as_bytes()) {
         Some(nl) => &w[nl + 1..],
         None => w,
     }
@@ -14,7 +15,7 @@ pub(crate) fn before(text: &str, pos: usize, bytes: usize) -> &str {
 pub(crate) fn after(text: &str, pos: usize, bytes: usize) -> &str {
     let end = text.ceil_char_boundary((pos + bytes).min(text.len()));
     let w = &text[pos..end];
-    match w.find('\n') {
+    match memchr::memchr(b'\n', w.as_bytes()) {
         Some(nl) => &w[..nl],
         None => w,
     }
