@@ -26,6 +26,8 @@ mod ooxml;
 mod ooxml_sheet;
 mod origin;
 mod pdf;
+mod pdf_cmap;
+mod pdf_content;
 pub mod rewrite;
 mod sevenz;
 #[cfg(feature = "ocr")]

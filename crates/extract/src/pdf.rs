@@ -4,13 +4,14 @@
 //! text layer. The page tree is walked here, with a visited set, so that a cyclic tree ends;
 //! content streams are decompressed within the budget; the parser runs under `catch_unwind`.
 
+use crate::pdf_content::{Operand, for_each_op};
 use crate::walk::Walk;
 use crate::{Format, Origin, Part, Section, Skip};
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Encoding, Object, ObjectId, Stream};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
 /// Form XObjects inside form XObjects.
 const MAX_FORM_DEPTH: usize = 8;
@@ -32,6 +33,7 @@ pub(crate) fn extract(w: &mut Walk<'_>, bytes: &[u8], origin: &Origin) {
         w.skip(origin, Skip::Pages { limit: max });
         pages.truncate(max);
     }
+    let mut fonts = FontCache::new();
     for (i, id) in pages.into_iter().enumerate() {
         let here = origin.with(Part::Page(i as u32 + 1));
         let mut text = String::new();
@@ -44,6 +46,7 @@ pub(crate) fn extract(w: &mut Walk<'_>, bytes: &[u8], origin: &Origin) {
                 &doc,
                 &content,
                 res,
+                &mut fonts,
                 &mut text,
                 &mut seen,
                 0,
@@ -167,8 +170,10 @@ fn decoded(s: &Stream, left: &mut u64) -> Result<Vec<u8>, Skip> {
 
 /// How a font's string bytes become text.
 enum FontText<'d> {
-    /// As lopdf decodes them (simple encodings, Identity-H with a ToUnicode map).
+    /// As lopdf decodes them (simple encodings).
     Lopdf(Encoding<'d>),
+    /// Through a ToUnicode map, with lopdf's lookups memoised per code.
+    ToUnicode(crate::pdf_cmap::Memo<'d>),
     /// Adobe's predefined Unicode CMaps (UniCNS-UCS2-H, UniGB-UTF16-H …): the codes are UTF-16BE
     /// already. Older Taiwanese systems write Chinese this way (MSung-Light, no ToUnicode), and
     /// lopdf leaves these names undecoded.
@@ -176,9 +181,18 @@ enum FontText<'d> {
 }
 
 impl FontText<'_> {
+    fn new(e: Encoding<'_>) -> FontText<'_> {
+        if matches!(e, Encoding::UnicodeMapEncoding(_)) {
+            FontText::ToUnicode(crate::pdf_cmap::Memo::new(e))
+        } else {
+            FontText::Lopdf(e)
+        }
+    }
+
     fn decode(&self, b: &[u8]) -> Option<String> {
         match self {
             FontText::Lopdf(e) => Document::decode_text(e, b).ok(),
+            FontText::ToUnicode(m) => Some(m.decode(b)),
             FontText::Utf16Be => {
                 let units = b.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
                 Some(
@@ -201,7 +215,8 @@ fn predefined_unicode_cmap(name: &[u8]) -> bool {
 fn encodings<'d>(
     doc: &'d Document,
     res: Option<&'d Dictionary>,
-) -> BTreeMap<Vec<u8>, FontText<'d>> {
+    cache: &mut FontCache<'d>,
+) -> BTreeMap<Vec<u8>, Rc<FontText<'d>>> {
     let mut out = BTreeMap::new();
     let Some(fonts) = res
         .and_then(|r| r.get(b"Font").ok())
@@ -210,121 +225,135 @@ fn encodings<'d>(
         return out;
     };
     for (name, f) in fonts.iter() {
+        let id = f.as_reference().ok();
+        if let Some(t) = id.and_then(|id| cache.get(&id)) {
+            out.insert(name.clone(), t.clone());
+            continue;
+        }
         let Some(font) = deref_dict(doc, f) else {
             continue;
         };
-        if font
+        let text = if font
             .get(b"Encoding")
             .and_then(Object::as_name)
             .is_ok_and(predefined_unicode_cmap)
         {
-            out.insert(name.clone(), FontText::Utf16Be);
+            Rc::new(FontText::Utf16Be)
         } else if let Ok(enc) = font.get_font_encoding(doc) {
-            out.insert(name.clone(), FontText::Lopdf(enc));
+            Rc::new(FontText::new(enc))
+        } else {
+            continue;
+        };
+        if let Some(id) = id {
+            cache.insert(id, text.clone());
         }
+        out.insert(name.clone(), text);
     }
     out
 }
 
+/// The decoders of one document's fonts, by font object: a ToUnicode map is parsed once per
+/// document, not once per page that uses the font.
+type FontCache<'d> = HashMap<ObjectId, Rc<FontText<'d>>>;
+
 /// Runs a content stream's text operators into `out`; form XObjects are entered.
 #[allow(clippy::too_many_arguments)]
-fn run(
-    doc: &Document,
+fn run<'d>(
+    doc: &'d Document,
     content: &[u8],
-    res: Option<&Dictionary>,
+    res: Option<&'d Dictionary>,
+    cache: &mut FontCache<'d>,
     out: &mut String,
     seen: &mut HashSet<ObjectId>,
     depth: usize,
     left: &mut u64,
     skips: &mut Vec<Skip>,
 ) {
-    let Ok(ops) = Content::decode(content) else {
-        skips.push(Skip::Corrupt("PDF content stream".into()));
-        return;
-    };
-    let fonts = encodings(doc, res);
+    let fonts = encodings(doc, res, cache);
     let mut enc: Option<&FontText<'_>> = None;
     // Lines are told apart by the text position: writers place every run on its own (LibreOffice
     // opens a text object per run), so text objects and moves are not lines by themselves.
     let mut y = 0.0f32;
     let mut last_y: Option<f32> = None;
-    let num = |o: Option<&Object>| o.and_then(|o| o.as_float().ok()).unwrap_or(0.0);
-    for op in &ops.operations {
-        match op.operator.as_str() {
-            "Tf" => {
-                enc = op
-                    .operands
-                    .first()
-                    .and_then(|n| n.as_name().ok())
-                    .and_then(|n| fonts.get(n));
-            }
-            "BT" => y = 0.0,
-            "Td" | "TD" => y += num(op.operands.get(1)),
-            "Tm" => y = num(op.operands.get(5)),
-            // Next line by the leading: a new line whatever its size.
-            "T*" => y -= 1000.0,
-            "Tj" | "TJ" | "'" | "\"" => {
-                if matches!(op.operator.as_str(), "'" | "\"") {
-                    y -= 1000.0;
-                }
-                if last_y.is_some_and(|l| (l - y).abs() > 1.0) && !out.ends_with('\n') {
-                    out.push('\n');
-                }
-                last_y = Some(y);
-                if let Some(e) = enc {
-                    strings(e, &op.operands, out);
-                }
-            }
-            "Do" if depth < MAX_FORM_DEPTH => {
-                let Some(name) = op.operands.first().and_then(|n| n.as_name().ok()) else {
-                    continue;
-                };
-                let Some(xo) = res
-                    .and_then(|r| r.get(b"XObject").ok())
-                    .and_then(|x| deref_dict(doc, x))
-                    .and_then(|x| x.get(name).ok())
-                    .and_then(|o| o.as_reference().ok())
-                else {
-                    continue;
-                };
-                if !seen.insert(xo) {
-                    continue;
-                }
-                if let Ok(s) = doc.get_object(xo).and_then(Object::as_stream)
-                    && s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form")
-                {
-                    let inner = s
-                        .dict
-                        .get(b"Resources")
-                        .ok()
-                        .and_then(|r| deref_dict(doc, r))
-                        .or(res);
-                    match decoded(s, left) {
-                        Ok(data) => run(doc, &data, inner, out, seen, depth + 1, left, skips),
-                        Err(skip) => skips.push(skip),
-                    }
-                }
-            }
-            _ => {}
+    let num = |o: Option<&Operand<'_>>| match o {
+        Some(Operand::Num(n)) => *n,
+        _ => 0.0,
+    };
+    let lexed = for_each_op(content, |op, operands| match op {
+        b"Tf" => {
+            enc = match operands.first() {
+                Some(Operand::Name(n)) => fonts.get(*n).map(|f| &**f),
+                _ => None,
+            };
         }
+        b"BT" => y = 0.0,
+        b"Td" | b"TD" => y += num(operands.get(1)),
+        b"Tm" => y = num(operands.get(5)),
+        // Next line by the leading: a new line whatever its size.
+        b"T*" => y -= 1000.0,
+        b"Tj" | b"TJ" | b"'" | b"\"" => {
+            if matches!(op, b"'" | b"\"") {
+                y -= 1000.0;
+            }
+            if last_y.is_some_and(|l| (l - y).abs() > 1.0) && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            last_y = Some(y);
+            if let Some(e) = enc {
+                strings(e, operands, out);
+            }
+        }
+        b"Do" if depth < MAX_FORM_DEPTH => {
+            let Some(Operand::Name(name)) = operands.first() else {
+                return;
+            };
+            let Some(xo) = res
+                .and_then(|r| r.get(b"XObject").ok())
+                .and_then(|x| deref_dict(doc, x))
+                .and_then(|x| x.get(name).ok())
+                .and_then(|o| o.as_reference().ok())
+            else {
+                return;
+            };
+            if !seen.insert(xo) {
+                return;
+            }
+            if let Ok(s) = doc.get_object(xo).and_then(Object::as_stream)
+                && s.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form")
+            {
+                let inner = s
+                    .dict
+                    .get(b"Resources")
+                    .ok()
+                    .and_then(|r| deref_dict(doc, r))
+                    .or(res);
+                match decoded(s, left) {
+                    Ok(data) => run(doc, &data, inner, cache, out, seen, depth + 1, left, skips),
+                    Err(skip) => skips.push(skip),
+                }
+            }
+        }
+        _ => {}
+    });
+    if let Err(e) = lexed {
+        skips.push(Skip::Corrupt(format!("PDF content stream: {e}")));
     }
     if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
 }
 
-fn strings(enc: &FontText<'_>, operands: &[Object], out: &mut String) {
+fn strings(enc: &FontText<'_>, operands: &[Operand<'_>], out: &mut String) {
     for o in operands {
         match o {
-            Object::String(b, _) => {
+            Operand::Str(b) => {
                 if let Some(t) = enc.decode(b) {
                     out.push_str(&t);
                 }
             }
-            Object::Array(a) => strings(enc, a, out),
+            Operand::Array(a) => strings(enc, a, out),
             // A large negative kerning is a word space.
-            Object::Integer(i) if *i < -200 => out.push(' '),
-            Object::Real(r) if *r < -200.0 => out.push(' '),
+            Operand::Num(n) if *n < -200.0 => out.push(' '),
             _ => {}
         }
     }
