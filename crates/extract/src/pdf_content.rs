@@ -299,6 +299,20 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any bytes end (with or without an error) and deliver only operators that are tokens;
+        /// bytes made of content-stream syntax reach the deeper paths.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512),
+            syntax in "[\\[\\]()<>/%{} \n0-9a-fA-F.+\\-\\\\BTIDEJj]{0,256}",
+        ) {
+            for b in [&raw[..], syntax.as_bytes()] {
+                let _ = for_each_op(b, |op, _| assert!(!op.is_empty()));
+            }
+        }
+    }
+
     #[test]
     fn inline_images_dictionaries_and_nesting_are_skipped_or_bounded() {
         let (v, r) = ops(b"/P <</MCID 0>> BDC BI /W 2 /H 1 ID \x00EI\xffEI\x01 EI (t) Tj EMC");
