@@ -38,8 +38,14 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
     let mut i = 0;
     let corrupt = |at: usize, what: &str| Skip::Corrupt(format!("XML error at byte {at}: {what}"));
     while i < b.len() {
-        // One search finds both the end of the text and whether it holds a reference.
-        let (off, amp) = match memchr::memchr2(b'<', b'&', &b[i..]) {
+        // One search finds both the end of the text and whether it holds a reference; in
+        // markup-heavy parts the next tag mostly follows at once.
+        let found = if b[i] == b'<' {
+            Some(0)
+        } else {
+            memchr::memchr2(b'<', b'&', &b[i..])
+        };
+        let (off, amp) = match found {
             Some(o) if b[i + o] == b'<' => (Some(o), false),
             Some(o) => (memchr::memchr(b'<', &b[i + o..]).map(|l| o + l), true),
             None => (None, false),
@@ -96,7 +102,11 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
                 skips.push(corrupt(lt, "unterminated end tag"));
                 break;
             };
-            let name = s[lt + 2..lt + 1 + e].trim_end();
+            let name = &s[lt + 2..lt + 1 + e];
+            let name = match name.as_bytes().last() {
+                Some(c) if c.is_ascii_whitespace() => name.trim_end(),
+                _ => name,
+            };
             depth = depth.saturating_sub(1);
             f(Node::Close(local(name)));
             i = lt + 1 + e + 1;

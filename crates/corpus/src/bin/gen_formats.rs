@@ -2,7 +2,8 @@
 //! prose (with a templated document every few KB, as `gen` writes), until the format's folder
 //! holds `--mb` MB; plus the same texts as `.txt`.
 //!
-//! `cargo run --release -p baomi-corpus --bin gen_formats -- --out DIR [--mb 100 --file-kb 512]`
+//! `cargo run --release -p baomi-corpus --bin gen_formats -- --out DIR [--mb 100 --file-kb 512]
+//! [--only docx,xlsx]`
 
 use baomi_corpus::formats::{Extras, FORMATS, render};
 use baomi_corpus::prose;
@@ -24,7 +25,9 @@ fn main() -> std::io::Result<()> {
     let file_kb: usize = arg(&args, "--file-kb")
         .and_then(|v| v.parse().ok())
         .unwrap_or(512);
-    for fmt in ["txt"].iter().chain(FORMATS) {
+    let only = arg(&args, "--only");
+    let wanted = |f: &str| only.as_ref().is_none_or(|o| o.split(',').any(|w| w == f));
+    for fmt in ["txt"].iter().chain(FORMATS).filter(|f| wanted(f)) {
         let dir = out.join(fmt);
         std::fs::create_dir_all(&dir)?;
         let (mut written, mut i) = (0usize, 0u64);
