@@ -58,10 +58,20 @@ impl MarkingDetector {
         } else {
             (ls, le)
         };
+        let whole_line = ws == ls && we == le;
+        // Cheap necessary conditions first: most 密 sit in prose, where folding the line and
+        // running both patterns over it was a sixth of a scan. Folding never makes or changes
+        // the characters tested here, so the original text can be asked.
+        let could_be_line = whole_line && starts_like_marking_line(&text[ls..le]);
+        let window = &b[ws..we];
+        let could_be_field = memchr::memmem::find(window, "等".as_bytes()).is_some()
+            || memchr::memmem::find(window, "級".as_bytes()).is_some();
+        if !could_be_line && !could_be_field {
+            return we.max(pos + 1);
+        }
         folded.fold(text, ws, we);
         let t = folded.text();
-        let whole_line = ws == ls && we == le;
-        if whole_line
+        if could_be_line
             && self.line.is_match(t)
             && let Some(c) = self.line.captures(t)
         {
@@ -85,7 +95,7 @@ impl MarkingDetector {
             }
         }
         // The fast engines answer "is there a field at all?"; captures only run when there is.
-        if !self.field.is_match(t) {
+        if !could_be_field || !self.field.is_match(t) {
             return we.max(pos + 1);
         }
         for c in self.field.captures_iter(t) {
@@ -106,6 +116,20 @@ impl MarkingDetector {
         }
         we.max(pos + 1)
     }
+}
+
+/// Whether `line` begins as the `line` pattern requires: after `[\s#>*|]*`, an optional opening
+/// bracket and white space, a level's first character (絕, 極, 機 or 密). Chars are folded as the
+/// pattern sees them.
+fn starts_like_marking_line(line: &str) -> bool {
+    let mut chars = line.chars().map(crate::fold::fold_char).peekable();
+    while chars
+        .next_if(|c| c.is_whitespace() || matches!(c, '#' | '>' | '*' | '|'))
+        .is_some()
+    {}
+    chars.next_if(|c| matches!(c, '【' | '〔' | '[' | '(' | '（' | '「' | '『'));
+    while chars.next_if(|c| c.is_whitespace()).is_some() {}
+    matches!(chars.next(), Some('絕' | '極' | '機' | '密'))
 }
 
 #[cfg(test)]
@@ -148,6 +172,28 @@ mod tests {
         // A marking line right after a very long line is still a line of its own.
         let text = format!("{pad}{pad}\n機密（限閱）\n");
         assert_eq!(scan(&text), vec![(Level::Jimi, "marking_line")]);
+    }
+
+    #[test]
+    fn the_line_precheck_admits_every_line_the_pattern_can_match() {
+        for line in [
+            "機密",
+            "  ＃ ＞ 【 極 機 密 】",
+            "*| （絕對機密）",
+            "\u{3000}「密件」",
+            "［機密］（限閱）",
+        ] {
+            assert!(starts_like_marking_line(line), "{line}");
+        }
+        for line in ["公務機密維護", "## 內容 機密", "【【機密】】", "x機密"] {
+            assert!(!starts_like_marking_line(line), "{line}");
+        }
+        // Full-width brackets and marks are folded before the pattern sees them.
+        assert_eq!(scan("＃［機密］"), vec![(Level::Jimi, "marking_line")]);
+        assert_eq!(
+            scan("密　級：極機密"),
+            vec![(Level::Jijimi, "classification_field")]
+        );
     }
 
     #[test]
