@@ -8,8 +8,9 @@
 //!
 //! On x86_64 with AVX2, a SIMD filter runs first: for 32 positions at once it tests 8-bit hashes
 //! of each 3-byte character (and of each pair of characters, for words of two or more) against
-//! 256-bit bitmaps (two-hash Bloom filters, looked up with `vpshufb`), so that the scalar check
-//! above only sees the few positions that pass.
+//! 256-bit bitmaps (Bloom filters of two or three hashes, looked up with `vpshufb`), so that the
+//! scalar check above only sees the few positions that pass. The vector pass writes the masks of
+//! a 4 KiB block before any candidate is handled.
 
 /// A compiled set of words that each start with a 3-byte UTF-8 character.
 pub(crate) struct WordSet {
@@ -176,9 +177,10 @@ impl WordSet {
 mod simd {
     use std::arch::x86_64::*;
 
-    /// Bloom bitmaps (256 bits each) over 8-bit hashes: two for words of one character, two for
+    /// Bloom bitmaps (256 bits each) over 8-bit hashes: two for words of one character, three for
     /// the first two characters of longer words. Pairs are far rarer than single characters
-    /// (主 is everywhere, 主席 is not), which is what keeps the scalar check quiet.
+    /// (主 is everywhere, 主席 is not), which is what keeps the scalar check quiet; the pair
+    /// tables hold many words, hence their third hash.
     pub(super) struct Bloom {
         s1: [u8; 32],
         s2: [u8; 32],
