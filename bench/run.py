@@ -96,7 +96,7 @@ def baomi_quality(labelled, kinds):
             pos += len(b)
     out = subprocess.run([BAOMI, "scan", "--format", "json", "-j1", joined], capture_output=True, text=True).stdout
     found = [json.loads(l) for l in out.splitlines() if '"kind"' in l]
-    # Time baomi on the same documents repeated 100 times, so that its start-up (~20 ms to compile
+    # Time baomi on the same documents repeated 100 times, so that its start-up (~8 ms to compile
     # its detectors) does not pass for scanning speed; Presidio's start-up is excluded too.
     rep = OUT / "labelled-x100.txt"
     data = joined.read_bytes()
