@@ -247,12 +247,16 @@ h-4,2026-11-02 15:10:00,戶役政,wang,C123456789,query,民眾臨櫃申辦,臨�
     sup.wait_text("已陳報政風");
     sup.fill("form.signday input[name=remark]", "其餘正常");
     sup.click("form.signday button[type=submit]");
-    let done = sup.wait_text("已完成");
+    // The escalation's page already says 已完成: wait for the signed day itself.
+    let done = sup.wait_source("the day signed", |src| {
+        src.contains("已完成") && src.matches("已核章").count() >= 3
+    });
     assert_eq!(
         done.matches("已核章").count(),
         3,
         "three signed, one escalated"
     );
+    assert_eq!(done.matches("已陳報政風").count(), 1, "{done}");
     sup.screenshot(&dir.path().join("review-day.png"));
 
     // The integrity officer.

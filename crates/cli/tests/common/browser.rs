@@ -85,15 +85,21 @@ impl Browser {
 
     /// The page source once it contains `needle` (a click's navigation may still be running).
     pub fn wait_text(&self, needle: &str) -> String {
+        self.wait_source(&format!("{needle:?}"), |src| src.contains(needle))
+    }
+
+    /// The page source once `ready` holds for it: for pages whose old and new versions share
+    /// the text a test would otherwise wait for.
+    pub fn wait_source(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let src = self.source();
-            if src.contains(needle) {
+            if ready(&src) {
                 return src;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {needle:?} in {src}"
+                "timed out waiting for {what} in {src}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
