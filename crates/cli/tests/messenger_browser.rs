@@ -176,6 +176,12 @@ fn the_whistleblower_letter_and_a_classified_notice_are_stopped_where_they_are_t
     assert!(bodies(&lin).is_empty());
     chen.click("#gate-masked");
     wait_body(&lin, "A12345****");
+    // The composer is cleared when the sender's own reply arrives, which may come after the
+    // reader's event.
+    chen.wait_js(
+        "return document.getElementById('text').value === '';",
+        "composer cleared",
+    );
     let seen = bodies(&lin).join("\n");
     assert!(
         !seen.contains("A123456789") && !seen.contains("王大明"),
@@ -276,6 +282,8 @@ fn forwards_joins_withdrawals_and_a_no_forward_group_in_chromium() {
     open_chat(&lin, &s, Some(raid));
     type_and_send(&chen, "明早六點分局集合，行動代號另行通知。");
     wait_body(&lin, "明早六點");
+    // Each member's copy comes over its own socket.
+    wait_body(&chen, "明早六點");
 
     // The forward names the target and its audience and waits.
     chen.click("#messages .message .actions button.forward");
@@ -367,6 +375,8 @@ fn forwards_joins_withdrawals_and_a_no_forward_group_in_chromium() {
     // A withdrawn message disappears for its reader ...
     type_and_send(&chen, "搜索票核發時間改為下午三點。");
     wait_body(&lin, "下午三點");
+    // Without this the last message of chen's may still be the earlier one.
+    wait_body(&chen, "下午三點");
     chen.js("window.confirm = () => true;", json!([]));
     chen.wait_css("#messages .message.mine:last-child .actions button.recall");
     chen.click("#messages .message.mine:last-child .actions button.recall");
