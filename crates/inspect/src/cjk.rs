@@ -89,20 +89,25 @@ impl WordSet {
             let with_tokens = token.is_some();
             // SAFETY: `bloom` exists only if AVX2 was detected at run time.
             let done = unsafe {
-                bloom.candidates(hay, with_tokens, |i, is_token| {
-                    if is_token {
+                bloom.candidates(
+                    hay,
+                    with_tokens,
+                    |i| {
+                        if i >= next
+                            && let Some(h) = self.word_at(hay, i)
+                        {
+                            next = h.end;
+                            out.push(h);
+                        }
+                    },
+                    |i| {
                         if i >= resume
                             && let Some(t) = token.as_mut()
                         {
                             resume = t(i).max(i + 1);
                         }
-                    } else if i >= next
-                        && let Some(h) = self.word_at(hay, i)
-                    {
-                        next = h.end;
-                        out.push(h);
-                    }
-                })
+                    },
+                )
             };
             self.scalar(hay, done.max(next), out);
             if let Some(t) = token.as_mut() {
