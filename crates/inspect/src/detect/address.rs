@@ -1,11 +1,14 @@
 //! Taiwanese postal addresses, anchored on 號: from the county or city through 鄉鎮市區, 村里, 鄰,
 //! road and 段, 巷, 弄, 號, 樓 and 之. The 368 townships are data (`data/districts.txt`), so that
 //! an address's start is exact rather than guessed from "some Han characters before 區".
+//! The pattern is matched by hand (`grammar`), with a regex's semantics; the regex itself is
+//! the tests' oracle.
+
+mod grammar;
 
 use crate::charset::CharSet;
 use crate::finding::{Finding, Kind};
 use crate::fold::Folded;
-use regex::{Regex, RegexBuilder};
 use std::sync::LazyLock;
 
 /// How far before 號 an address may start, in chars.
@@ -43,11 +46,13 @@ impl AddressParts {
     }
 }
 
+#[cfg(test)]
 struct Patterns {
-    unanchored: Regex,
-    anchored: Regex,
+    unanchored: regex::Regex,
+    anchored: regex::Regex,
 }
 
+#[cfg(test)]
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let data = include_str!("../../data/districts.txt");
     let mut cities = vec!["台北縣", "台中縣", "台南縣", "高雄縣", "桃園縣"];
@@ -75,7 +80,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     // A roomy lazy-DFA cache: the township alternation makes many states, and a cache that keeps
     // filling up would rebuild them on every 號.
     let build = |p: &str| {
-        RegexBuilder::new(p)
+        regex::RegexBuilder::new(p)
             .dfa_size_limit(32 << 20)
             .build()
             .expect("address pattern")
@@ -92,6 +97,8 @@ struct Places {
     cities: Vec<&'static str>,
     /// Sorted, for binary search: hashing each candidate cost more than the comparisons.
     districts: Vec<&'static str>,
+    /// The whole address pattern.
+    grammar: grammar::Grammar,
 }
 
 static PLACES: LazyLock<Places> = LazyLock::new(|| {
@@ -105,10 +112,15 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
         cities.extend(it.next());
         districts.extend(it);
     }
+    let grammar = grammar::Grammar::new(cities.clone(), districts.clone());
     cities.sort_by_key(|c| std::cmp::Reverse(c.len()));
     districts.sort_unstable();
     districts.dedup();
-    Places { cities, districts }
+    Places {
+        cities,
+        districts,
+        grammar,
+    }
 });
 
 /// Arabic or Chinese numerals (a `match`, not a search in a string: this runs per char).
@@ -275,12 +287,8 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
     folded.fold(text, start, end);
     let t = folded.text();
     let hao_f = (0..t.len()).find(|&i| folded.orig(i) == hao)?;
-    let m = PATTERNS
-        .unanchored
-        .find_iter(t)
-        .find(|m| m.start() <= hao_f && hao_f < m.end())?;
-    let mut s = m.start();
-    let mut e = m.end();
+    let mut m = PLACES.grammar.matcher(t);
+    let (mut s, mut e) = m.covering(hao_f)?;
     // Skip the prose's leading chars (住、在、於 ...) while an address still starts after them.
     loop {
         let c = t[s..].chars().next()?;
@@ -288,8 +296,8 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
         if !sets.junk.has(c) {
             break;
         }
-        match PATTERNS.anchored.find(&t[next..]) {
-            Some(m2) if next + m2.end() > hao_f => (s, e) = (next, next + m2.end()),
+        match m.match_at(next) {
+            Some(e2) if e2 > hao_f => (s, e) = (next, e2),
             _ => break,
         }
     }
