@@ -52,6 +52,7 @@ pub fn scan(ctx: &Ctx<'_>, extractor: &Extractor, shown: &str, bytes: &[u8], nam
             let lines = Lines::of(seg.text);
             for f in &found {
                 let (line, column) = lines.locate(seg.text, f.start);
+                let cell = seg.place(f.start).map(|c| c.to_string());
                 let rec = Record {
                     path: shown,
                     finding: f,
@@ -61,7 +62,7 @@ pub fn scan(ctx: &Ctx<'_>, extractor: &Extractor, shown: &str, bytes: &[u8], nam
                     column,
                     encoding: None,
                     origin: Some(&origin),
-                    place: seg.place(f.start),
+                    place: cell.as_deref(),
                 };
                 ctx.sink.format(&mut buf, &rec);
             }

@@ -49,15 +49,42 @@ pub struct Segment<'a> {
     pub origin: &'a Origin,
     /// The text.
     pub text: &'a str,
-    /// Named places inside the text (a spreadsheet's cells), by their start offset, ascending.
-    pub places: &'a [(usize, String)],
+    /// Places inside the text (a spreadsheet's cells), by their start offset, ascending.
+    pub places: &'a [(usize, Cell)],
 }
 
 impl Segment<'_> {
-    /// The named place (e.g. the cell `B3`) that contains byte `offset` of the text.
-    pub fn place(&self, offset: usize) -> Option<&str> {
+    /// The place (e.g. the cell `B3`) that contains byte `offset` of the text.
+    pub fn place(&self, offset: usize) -> Option<Cell> {
         let i = self.places.partition_point(|(at, _)| *at <= offset);
-        i.checked_sub(1).map(|i| self.places[i].1.as_str())
+        i.checked_sub(1).map(|i| self.places[i].1)
+    }
+}
+
+/// A spreadsheet cell, shown as `B3`. Kept as numbers: a sheet has thousands of cells and few
+/// findings, so the name is written only for those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    /// 1-based row.
+    pub row: u32,
+    /// 1-based column (1 is `A`).
+    pub col: u32,
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut name = [0u8; 8];
+        let mut i = name.len();
+        let mut col = self.col;
+        while col > 0 && i > 0 {
+            col -= 1;
+            i -= 1;
+            name[i] = b'A' + (col % 26) as u8;
+            col /= 26;
+        }
+        // ASCII letters only.
+        f.write_str(std::str::from_utf8(&name[i..]).unwrap_or_default())?;
+        write!(f, "{}", self.row)
     }
 }
 

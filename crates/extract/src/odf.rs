@@ -4,7 +4,6 @@
 //! is reported as such.
 
 use crate::ooxml::images;
-use crate::ooxml_sheet::column_name;
 use crate::walk::Walk;
 use crate::xml::{Node, attr, attr_raw, walk};
 use crate::zipped::Package;
@@ -35,13 +34,13 @@ pub(crate) fn extract(w: &mut Walk<'_>, pkg: &mut Package<'_>, format: Format, o
 }
 
 /// A finished sheet, slide or body: where, text, cell places.
-type Done = (Origin, String, Vec<(usize, String)>);
+type Done = (Origin, String, Vec<(usize, crate::Cell)>);
 
 /// What the content walker is inside.
 #[derive(Default)]
 struct State {
     text: String,
-    places: Vec<(usize, String)>,
+    places: Vec<(usize, crate::Cell)>,
     row: u32,
     col: u32,
     /// Repeat counts of the current cell and row.
@@ -103,8 +102,13 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
                     .and_then(|r| r.parse().ok())
                     .unwrap_or(1);
                 if format == Format::Ods {
-                    st.places
-                        .push((st.text.len(), format!("{}{}", column_name(st.col), st.row)));
+                    st.places.push((
+                        st.text.len(),
+                        crate::Cell {
+                            row: st.row,
+                            col: st.col,
+                        },
+                    ));
                 }
             }
             b"tab" => st.text.push('\t'),

@@ -2,7 +2,6 @@
 //! run on across CONTINUE records), sheet names, text and number cells with their addresses,
 //! page headers and footers. A file protected by a password (FILEPASS) is reported encrypted.
 
-use crate::ooxml_sheet::column_name;
 use crate::walk::Walk;
 use crate::{Origin, Part, Section, Skip};
 
@@ -144,7 +143,10 @@ pub(crate) fn extract(w: &mut Walk<'_>, book: &[u8], origin: &Origin) {
             row = Some(r);
             places.push((
                 text.len(),
-                format!("{}{}", column_name(u32::from(c) + 1), r + 1),
+                crate::Cell {
+                    row: u32::from(r) + 1,
+                    col: u32::from(c) + 1,
+                },
             ));
             text.push_str(&v);
         }

@@ -4,9 +4,9 @@
 
 use crate::ooxml::{flow_part, relationships};
 use crate::walk::Walk;
-use crate::xml::{Node, attr, attr_raw, walk};
+use crate::xml::{Node, Tag, attr, attr_raw, walk};
 use crate::zipped::Package;
-use crate::{Origin, Part, Section};
+use crate::{Cell, Origin, Part, Section};
 
 pub(crate) fn xlsx(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) {
     let shared = shared_strings(w, pkg, origin);
@@ -68,43 +68,64 @@ fn part_path(target: &str) -> String {
     }
 }
 
-fn shared_strings(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) -> Vec<String> {
+/// The shared strings of a workbook: one buffer and each item's span in it (a workbook has
+/// thousands of items; a `String` each cost an allocation and a free per item).
+#[derive(Default)]
+struct Shared {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Shared {
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = i.checked_sub(1).map_or(0, |j| self.ends[j] as usize);
+        self.text.get(start..end)
+    }
+}
+
+fn shared_strings(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) -> Shared {
+    let mut shared = Shared::default();
     if !pkg.names().iter().any(|n| n == "xl/sharedStrings.xml") {
-        return vec![];
+        return shared;
     }
     let Some(xml) = pkg.read_name(w, "xl/sharedStrings.xml", origin) else {
-        return vec![];
+        return shared;
     };
     // The flow text ends every item with a newline: one line per item, newlines inside items
     // kept apart by splitting on the item ends instead.
-    let mut items = vec![];
-    let mut cur = String::new();
     let mut in_t = 0usize;
     let mut muted = 0usize;
+    // The text is shorter than its markup: one allocation, no copies as it grows.
+    shared.text.reserve(xml.len());
+    let Shared { text, ends } = &mut shared;
     let skips = walk(&xml, w.budget.limits.max_xml_depth, |n| match n {
         Node::Open(b"t", _) => in_t += 1,
         Node::Open(b"rPh", _) => muted += 1,
         Node::Close(b"t") => in_t = in_t.saturating_sub(1),
         Node::Close(b"rPh") => muted = muted.saturating_sub(1),
-        Node::Close(b"si") => items.push(std::mem::take(&mut cur)),
-        Node::Text(t) if in_t > 0 && muted == 0 => cur.push_str(t),
+        // A part is at most the input limit; past 4 GiB the items would not be addressable.
+        Node::Close(b"si") => ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX)),
+        Node::Text(t) if in_t > 0 && muted == 0 => text.push_str(t),
         _ => {}
     });
     for s in skips {
         w.skip(origin, s);
     }
-    items
+    shared
 }
 
 struct Sheet {
     text: String,
-    places: Vec<(usize, String)>,
+    places: Vec<(usize, Cell)>,
     header_footer: String,
     skips: Vec<crate::Skip>,
 }
 
-fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
-    let mut text = String::new();
+fn read_sheet(xml: &[u8], shared: &Shared, max_depth: usize) -> Sheet {
+    // Room for every shared string and the sheet's own values: no copies as the text grows
+    // (pages never written are never backed).
+    let mut text = String::with_capacity(shared.text.len() + xml.len() / 2);
     let mut places = vec![];
     let mut header_footer = String::new();
     let (mut row, mut col) = (0u32, 0u32);
@@ -122,8 +143,9 @@ fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
             col = 0;
         }
         Node::Open(b"c", e) => {
-            col = attr_raw(e, b"r").and_then(column_of).unwrap_or(col + 1);
-            shared_cell = attr_raw(e, b"t") == Some("s");
+            let (r, t) = cell_attrs(e);
+            col = r.and_then(column_of).unwrap_or(col + 1);
+            shared_cell = t == Some("s");
             value.clear();
         }
         Node::Open(b"v" | b"t", _) => in_value = true,
@@ -147,12 +169,12 @@ fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
                     .parse::<usize>()
                     .ok()
                     .and_then(|i| shared.get(i))
-                    .map_or("", |s| s.as_str())
+                    .unwrap_or("")
             } else {
                 value.as_str()
             };
             if !shown.is_empty() {
-                places.push((text.len(), format!("{}{row}", column_name(col))));
+                places.push((text.len(), Cell { row, col }));
                 text.push_str(shown);
                 text.push('\t');
             }
@@ -173,6 +195,22 @@ fn read_sheet(xml: &[u8], shared: &[String], max_depth: usize) -> Sheet {
     }
 }
 
+/// The `r` (address) and `t` (type) attributes of a cell, in one pass over its attributes.
+fn cell_attrs<'x>(e: &Tag<'x>) -> (Option<&'x str>, Option<&'x str>) {
+    let (mut r, mut t) = (None, None);
+    for (k, v) in crate::xml::attributes(e) {
+        match crate::xml::local(k) {
+            b"r" if r.is_none() => r = Some(v),
+            b"t" if t.is_none() => t = Some(v),
+            _ => {}
+        }
+        if r.is_some() && t.is_some() {
+            break;
+        }
+    }
+    (r, t)
+}
+
 /// `AB12` to column 28 (1-based).
 fn column_of(r: &str) -> Option<u32> {
     let letters: &str = &r[..r.find(|c: char| c.is_ascii_digit()).unwrap_or(r.len())];
@@ -183,18 +221,6 @@ fn column_of(r: &str) -> Option<u32> {
         b.is_ascii_uppercase()
             .then(|| acc * 26 + u32::from(b - b'A' + 1))
     })
-}
-
-/// Column 28 to `AB`.
-pub(crate) fn column_name(mut col: u32) -> String {
-    let mut s = vec![];
-    while col > 0 {
-        col -= 1;
-        s.push(b'A' + (col % 26) as u8);
-        col /= 26;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
 }
 
 /// Header/footer text has codes: `&L`/`&C`/`&R` sections, `&P` page, `&"font,style"`, `&12`.
@@ -237,7 +263,10 @@ mod tests {
 <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>
 <row r="3"><c r="A3" t="inlineStr"><is><t>王小明</t></is></c><c r="AB3"><v>912345678</v></c></row>
 </sheetData><headerFooter><oddHeader>&amp;C&amp;"標楷體,粗體"&amp;14機密</oddHeader></headerFooter></worksheet>"#;
-        let shared = vec!["姓名".to_string(), "電話".to_string()];
+        let shared = Shared {
+            text: "姓名電話".into(),
+            ends: vec![6, 12],
+        };
         let s = read_sheet(xml.as_bytes(), &shared, 100);
         assert_eq!(s.text, "姓名\t電話\n王小明\t912345678\n");
         let seg = crate::Segment {
@@ -246,10 +275,11 @@ mod tests {
             places: &s.places,
         };
         let at = s.text.find("912").unwrap();
-        assert_eq!(seg.place(at + 2), Some("AB3"));
-        assert_eq!(seg.place(0), Some("A1"));
+        assert_eq!(seg.place(at + 2).unwrap().to_string(), "AB3");
+        assert_eq!(seg.place(0), Some(Cell { row: 1, col: 1 }));
         assert_eq!(s.header_footer.trim(), "機密");
-        assert_eq!(column_name(28), "AB");
+        assert_eq!(Cell { row: 9, col: 28 }.to_string(), "AB9");
+        assert_eq!(Cell { row: 1, col: 703 }.to_string(), "AAA1");
         assert_eq!(column_of("AB3"), Some(28));
     }
 }

@@ -22,7 +22,7 @@ impl<'e> Walk<'e> {
     }
 
     /// Reports text (empty text is dropped).
-    pub(crate) fn text(&mut self, origin: &Origin, text: &str, places: &[(usize, String)]) {
+    pub(crate) fn text(&mut self, origin: &Origin, text: &str, places: &[(usize, crate::Cell)]) {
         if text.trim().is_empty() {
             return;
         }

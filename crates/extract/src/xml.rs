@@ -155,7 +155,7 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
 }
 
 /// The local part of a qualified name.
-fn local(name: &str) -> &[u8] {
+pub(crate) fn local(name: &str) -> &[u8] {
     let n = name.as_bytes();
     match n.iter().position(|&c| c == b':') {
         Some(c) => &n[c + 1..],
@@ -260,7 +260,7 @@ fn as_str(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// Attributes as (qualified name, raw value), in order.
-fn attributes<'x>(tag: &Tag<'x>) -> impl Iterator<Item = (&'x str, &'x str)> {
+pub(crate) fn attributes<'x>(tag: &Tag<'x>) -> impl Iterator<Item = (&'x str, &'x str)> {
     let mut rest = tag.attrs;
     std::iter::from_fn(move || {
         let eq = rest.find('=')?;

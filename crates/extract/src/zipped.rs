@@ -69,14 +69,14 @@ impl<'b> Package<'b> {
         let stored = f.compressed_size().max(1);
         // Declared sizes may lie: the real count below is what is enforced.
         let mut out = Vec::with_capacity(f.size().min(64 << 20) as usize);
-        let mut buf = vec![0u8; 64 << 10];
         loop {
-            let n = match f.read(&mut buf) {
+            // Inflated straight into `out`, a bounded step at a time so that the limits below
+            // are checked as the data grows.
+            match (&mut f).take(1 << 20).read_to_end(&mut out) {
                 Ok(0) => break,
-                Ok(n) => n,
+                Ok(_) => {}
                 Err(e) => return Err(Skip::Corrupt(format!("member data: {e}"))),
-            };
-            out.extend_from_slice(&buf[..n]);
+            }
             let got = out.len() as u64;
             if got > left {
                 w.budget.bytes_left = 0;

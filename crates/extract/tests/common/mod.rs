@@ -4,7 +4,7 @@
 use baomi_extract::{Event, Extractor, Limits, Ocr, Skip};
 
 /// Origin, text and cell places of one segment.
-pub type Text = (String, String, Vec<(usize, String)>);
+pub type Text = (String, String, Vec<(usize, baomi_extract::Cell)>);
 
 /// What one extraction reported: (origin, text, places) and (origin, skip).
 #[derive(Debug, Default)]
