@@ -63,6 +63,8 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
     // Segments are flushed whenever a sheet or slide ends, so they carry their own origin.
     let mut done: Vec<Done> = vec![];
     let mut st = State::default();
+    // The text is shorter than its markup: one buffer for every unit, no copies as it grows.
+    st.text.reserve(xml.len());
     let mut unit: Option<Origin> = None;
     let mut slide = 0u32;
     let mut notes: Option<String> = None;
@@ -70,13 +72,13 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
     let skips = walk(&xml, w.budget.limits.max_xml_depth, |n| match n {
         Node::Open(name, e) => match name {
             b"table" if format == Format::Ods => {
-                flush(&mut done, &unit, &body, &mut st);
+                flush(&mut done, &unit, &body, &mut st, false);
                 let sheet = attr(e, b"name").unwrap_or_default();
                 unit = Some(origin.with(Part::Sheet(sheet)));
                 st.row = 0;
             }
             b"page" if format == Format::Odp => {
-                flush(&mut done, &unit, &body, &mut st);
+                flush(&mut done, &unit, &body, &mut st, false);
                 slide += 1;
                 unit = Some(origin.with(Part::Slide(slide)));
             }
@@ -154,7 +156,7 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
             }
         }
     });
-    flush(&mut done, &unit, &body, &mut st);
+    flush(&mut done, &unit, &body, &mut st, true);
     for (o, text, places) in done {
         w.text(&o, &text, &places);
     }
@@ -163,18 +165,23 @@ fn content(w: &mut Walk<'_>, pkg: &mut Package<'_>, name: &str, format: Format, 
     }
 }
 
-fn flush(done: &mut Vec<Done>, unit: &Option<Origin>, body: &Origin, st: &mut State) {
+/// Ends a unit (sheet, slide, body); before the `last` one its text is copied out, so that the
+/// buffer sized for the whole part is reused rather than held by every unit.
+fn flush(done: &mut Vec<Done>, unit: &Option<Origin>, body: &Origin, st: &mut State, last: bool) {
     if st.text.trim().is_empty() {
         st.text.clear();
         st.places.clear();
         return;
     }
     let at = unit.clone().unwrap_or_else(|| body.clone());
-    done.push((
-        at,
-        std::mem::take(&mut st.text),
-        std::mem::take(&mut st.places),
-    ));
+    let text = if last {
+        std::mem::take(&mut st.text)
+    } else {
+        let t = st.text.clone();
+        st.text.clear();
+        t
+    };
+    done.push((at, text, std::mem::take(&mut st.places)));
 }
 
 /// Page styles keep the header and footer text.

@@ -262,12 +262,16 @@ fn as_str(bytes: &[u8]) -> Cow<'_, str> {
 /// Attributes as (qualified name, raw value), in order.
 pub(crate) fn attributes<'x>(tag: &Tag<'x>) -> impl Iterator<Item = (&'x str, &'x str)> {
     let mut rest = tag.attrs;
+    // XML's white space is ASCII: byte searches and trims, no Unicode tables.
     std::iter::from_fn(move || {
-        let eq = rest.find('=')?;
-        let key = rest[..eq].trim();
-        let after = rest[eq + 1..].trim_start();
-        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let close = after[1..].find(q)?;
+        let eq = memchr::memchr(b'=', rest.as_bytes())?;
+        let key = rest[..eq].trim_ascii();
+        let after = rest[eq + 1..].trim_ascii_start();
+        let q = *after
+            .as_bytes()
+            .first()
+            .filter(|c| **c == b'"' || **c == b'\'')?;
+        let close = memchr::memchr(q, &after.as_bytes()[1..])?;
         let value = &after[1..1 + close];
         rest = &after[1 + close + 1..];
         Some((key, value))
