@@ -164,8 +164,24 @@ pub(crate) fn local(name: &str) -> &[u8] {
 }
 
 /// Index of the `>` that ends the tag starting at `from`, minding quoted attribute values.
-/// Attributes are short: a byte loop beats a library search's set-up per quote.
+///
+/// The first `>` is the end unless it sits inside a value: with only double quotes before it
+/// (as producers write), an even count of them says it does not. That is one search and a
+/// count the compiler vectorises, instead of a quote-state machine run over every byte of
+/// the attributes (office producers write several per element).
 fn tag_end(b: &[u8], from: usize) -> Option<usize> {
+    let gt = from + memchr::memchr(b'>', b.get(from..)?)?;
+    let (dq, sq) = b[from..gt].iter().fold((0u32, 0u32), |(d, s), &c| {
+        (d + u32::from(c == b'"'), s + u32::from(c == b'\''))
+    });
+    if sq == 0 && dq % 2 == 0 {
+        return Some(gt);
+    }
+    tag_end_quoted(b, from)
+}
+
+/// [`tag_end`] by the quote-state machine, for tags that need it.
+fn tag_end_quoted(b: &[u8], from: usize) -> Option<usize> {
     let mut quote = 0u8;
     for (i, &c) in b.iter().enumerate().skip(from) {
         if quote != 0 {
@@ -312,6 +328,17 @@ mod tests {
             }
         });
         (out, skips)
+    }
+
+    proptest::proptest! {
+        /// The quote count finds the same end as the quote-state machine.
+        #[test]
+        fn tag_end_by_counting_quotes_is_exact(t in "[a=\"' >/]{0,40}") {
+            let b = t.as_bytes();
+            for from in 0..=b.len() {
+                proptest::prop_assert_eq!(tag_end(b, from), tag_end_quoted(b, from), "{:?} from {}", t, from);
+            }
+        }
     }
 
     #[test]
