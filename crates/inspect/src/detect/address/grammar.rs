@@ -15,6 +15,7 @@
 //! the city is a function of its start position alone, so its result is remembered per position:
 //! backtracking stays linear in the window. The regex is kept in the tests as the oracle.
 
+use crate::charset::CharSet;
 use std::collections::HashMap;
 
 /// Script=Han, as the regex crate's `\p{Han}` has it (a test holds the two equal).
@@ -72,29 +73,38 @@ fn is_chinese_numeral(c: char) -> bool {
 }
 
 /// Place names by their first char, in the regex alternation's order (more chars first).
-struct Names(HashMap<char, Vec<&'static str>>);
+struct Names {
+    /// First chars, as a bitmap: most positions start no name, and a bit test is cheaper
+    /// than hashing.
+    first: CharSet,
+    by_first: HashMap<char, Vec<&'static str>>,
+}
 
 impl Names {
     fn new(mut names: Vec<&'static str>) -> Names {
         names.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
         names.dedup();
-        let mut map: HashMap<char, Vec<&'static str>> = HashMap::new();
+        let mut by_first: HashMap<char, Vec<&'static str>> = HashMap::new();
         for n in names {
             if let Some(c) = n.chars().next() {
-                map.entry(c).or_default().push(n);
+                by_first.entry(c).or_default().push(n);
             }
         }
-        Names(map)
+        Names {
+            first: CharSet::of(by_first.keys().copied()),
+            by_first,
+        }
     }
 
     /// Lengths of the names that `t` starts with, in priority order.
     fn at<'a>(&'a self, t: &'a str) -> impl Iterator<Item = usize> + 'a {
         t.chars()
             .next()
-            .and_then(|c| self.0.get(&c))
+            .filter(|c| self.first.has(*c))
+            .and_then(|c| self.by_first.get(&c))
             .into_iter()
             .flatten()
-            .filter(move |n| t.starts_with(**n))
+            .filter(move |n| lit(t, 0, n))
             .map(|n| n.len())
     }
 }
@@ -166,18 +176,16 @@ impl Matcher<'_, '_> {
 
     /// The end of the match that starts at byte `s`, if one does.
     pub(super) fn match_at(&mut self, s: usize) -> Option<usize> {
-        let t = self.t;
+        let (g, t) = (self.g, self.t);
         // ( postal? province? CITY )?: with the postal code (in its forms' order), then without.
-        let mut starts = postal_ends(t, s);
-        starts.push(s);
-        for q in starts {
+        let (postal, n) = postal_ends(t, s);
+        for &q in postal[..n].iter().chain([&s]) {
             for prov in ["台灣省", "福建省", ""] {
-                if !t[q..].starts_with(prov) {
+                if !lit(t, q, prov) {
                     continue;
                 }
                 let r = q + prov.len();
-                let lens: Vec<usize> = self.g.cities.at(&t[r..]).collect();
-                for len in lens {
+                for len in g.cities.at(&t[r..]) {
                     if let Some(e) = self.stage(AFTER_CITY, r + len) {
                         return Some(e);
                     }
@@ -206,8 +214,8 @@ impl Matcher<'_, '_> {
 
     /// DISTRICT? then the rest.
     fn after_city(&mut self, p: usize) -> Option<usize> {
-        let lens: Vec<usize> = self.g.districts.at(&self.t[p..]).collect();
-        for len in lens {
+        let (g, t) = (self.g, self.t);
+        for len in g.districts.at(&t[p..]) {
             if let Some(e) = self.stage(AFTER_DISTRICT, p + len) {
                 return Some(e);
             }
@@ -221,7 +229,7 @@ impl Matcher<'_, '_> {
         let lin = |m: &mut Self, q: usize| {
             // (N鄰)? then the rest.
             let mut after_lin = |r: usize| {
-                if t[r..].starts_with('鄰') {
+                if lit(t, r, "鄰") {
                     m.stage(AFTER_VILLAGE, r + '鄰'.len_utf8())
                 } else {
                     None
@@ -257,17 +265,16 @@ impl Matcher<'_, '_> {
                 break;
             };
             q += c.len_utf8();
-            let rest = &t[q..];
-            let end = if rest.starts_with('路') || rest.starts_with('街') {
+            let end = if lit(t, q, "路") || lit(t, q, "街") {
                 q + 3
-            } else if rest.starts_with("大道") {
+            } else if lit(t, q, "大道") {
                 q + 6
             } else {
                 continue;
             };
             // (N段)? then the lanes.
             let mut after_seg = |r: usize| {
-                if t[r..].starts_with('段') {
+                if lit(t, r, "段") {
                     lanes(t, r + 3)
                 } else {
                     None
@@ -281,8 +288,9 @@ impl Matcher<'_, '_> {
     }
 }
 
-/// Ends of `[0-9]{3}([0-9]{2,3})?\s?` at `s`, in priority order.
-fn postal_ends(t: &str, s: usize) -> Vec<usize> {
+/// Ends of `[0-9]{3}([0-9]{2,3})?\s?` at `s`, in priority order: (ends, how many).
+fn postal_ends(t: &str, s: usize) -> ([usize; 6], usize) {
+    let mut out = [0; 6];
     let b = t.as_bytes();
     let digits = b[s..]
         .iter()
@@ -290,20 +298,30 @@ fn postal_ends(t: &str, s: usize) -> Vec<usize> {
         .take_while(|c| c.is_ascii_digit())
         .count();
     if digits < 3 {
-        return vec![];
+        return (out, 0);
     }
-    let mut out = vec![];
+    let mut n = 0;
     for extra in [3, 2, 0] {
         if extra > 0 && digits < 3 + extra {
             continue;
         }
         let q = s + 3 + extra;
         if let Some(c) = t[q..].chars().next().filter(|c| c.is_whitespace()) {
-            out.push(q + c.len_utf8());
+            out[n] = q + c.len_utf8();
+            n += 1;
         }
-        out.push(q);
+        out[n] = q;
+        n += 1;
     }
-    out
+    (out, n)
+}
+
+/// Whether `t` has `lit` at byte `p`. Byte by byte: the literals are a few bytes long and
+/// mostly differ in the first, where a library compare's call would cost more.
+#[inline]
+fn lit(t: &str, p: usize, lit: &str) -> bool {
+    let (b, l) = (t.as_bytes(), lit.as_bytes());
+    b.len() >= p + l.len() && b[p..p + l.len()].iter().zip(l).all(|(x, y)| x == y)
 }
 
 /// `N` at `p` (greedy, ASCII digits before Chinese numerals), then `k`.
@@ -319,16 +337,12 @@ fn number(t: &str, p: usize, k: K<'_>) -> Option<usize> {
         // A digit is not a Chinese numeral: the second alternative cannot start here.
         return None;
     }
-    let mut ends = vec![];
-    let mut q = p;
-    for c in t[p..].chars() {
-        if !is_chinese_numeral(c) {
-            break;
-        }
-        q += c.len_utf8();
-        ends.push(q);
-    }
-    ends.into_iter().rev().find_map(k)
+    // Every Chinese numeral is three bytes long in UTF-8.
+    let run = t[p..]
+        .chars()
+        .take_while(|c| is_chinese_numeral(*c))
+        .count();
+    (1..=run).rev().find_map(|j| k(p + 3 * j))
 }
 
 /// `\s?` at `p`, then `k`.
@@ -342,10 +356,10 @@ fn space(t: &str, p: usize, k: K<'_>) -> Option<usize> {
 }
 
 /// `(N<unit>)?` at `p`, then `k`.
-fn opt_unit(t: &str, p: usize, unit: char, k: K<'_>) -> Option<usize> {
+fn opt_unit(t: &str, p: usize, unit: &str, k: K<'_>) -> Option<usize> {
     let mut after = |r: usize| {
-        if t[r..].starts_with(unit) {
-            k(r + unit.len_utf8())
+        if lit(t, r, unit) {
+            k(r + unit.len())
         } else {
             None
         }
@@ -359,9 +373,9 @@ fn opt_unit(t: &str, p: usize, unit: char, k: K<'_>) -> Option<usize> {
 /// `\s? (N巷)? (N弄)? (N衖)? N ([-之]N)? 號` and the tail after it.
 fn lanes(t: &str, p: usize) -> Option<usize> {
     space(t, p, &mut |q| {
-        opt_unit(t, q, '巷', &mut |r| {
-            opt_unit(t, r, '弄', &mut |s| {
-                opt_unit(t, s, '衖', &mut |u| {
+        opt_unit(t, q, "巷", &mut |r| {
+            opt_unit(t, r, "弄", &mut |s| {
+                opt_unit(t, s, "衖", &mut |u| {
                     number(t, u, &mut |v| sub_number(t, v))
                 })
             })
@@ -371,14 +385,10 @@ fn lanes(t: &str, p: usize) -> Option<usize> {
 
 /// `([-之]N)? 號` and the tail.
 fn sub_number(t: &str, p: usize) -> Option<usize> {
-    let hao = |q: usize| {
-        t[q..]
-            .starts_with('號')
-            .then(|| tail(t, q + '號'.len_utf8()))
-    };
-    let sep = if t[p..].starts_with('-') {
+    let hao = |q: usize| lit(t, q, "號").then(|| tail(t, q + "號".len()));
+    let sep = if lit(t, p, "-") {
         1
-    } else if t[p..].starts_with('之') {
+    } else if lit(t, p, "之") {
         3
     } else {
         0
@@ -395,7 +405,7 @@ fn sub_number(t: &str, p: usize) -> Option<usize> {
 /// optional and nothing follows, so the first way through is the match.
 fn tail(t: &str, p: usize) -> usize {
     let zhi = |q: usize| -> usize {
-        if t[q..].starts_with('之') {
+        if lit(t, q, "之") {
             number(t, q + 3, &mut Some).unwrap_or(q)
         } else {
             q
@@ -404,7 +414,7 @@ fn tail(t: &str, p: usize) -> usize {
     let q = zhi(p);
     let floor = space(t, q, &mut |r| {
         let b = t.as_bytes();
-        let mut after_lou = |x: usize| t[x..].starts_with('樓').then_some(x + 3);
+        let mut after_lou = |x: usize| lit(t, x, "樓").then_some(x + 3);
         if let Some(x) = number(t, r, &mut after_lou) {
             return Some(zhi(x));
         }
@@ -421,7 +431,7 @@ fn tail(t: &str, p: usize) -> usize {
         None
     });
     let q = floor.unwrap_or(q);
-    let mut after_room = |x: usize| t[x..].starts_with('室').then_some(x + 3);
+    let mut after_room = |x: usize| lit(t, x, "室").then_some(x + 3);
     number(t, q, &mut after_room).unwrap_or(q)
 }
 
