@@ -20,6 +20,15 @@ pub fn fold_str(s: &str) -> String {
     s.chars().map(fold_char).collect()
 }
 
+/// Whether `hay` holds the 3-byte char `c`: its last byte located with memchr and the rest
+/// compared (a one-off `memmem::find` builds a searcher per call, and windows are short).
+#[inline]
+pub(crate) fn has(hay: &[u8], c: &str) -> bool {
+    let c = c.as_bytes();
+    debug_assert_eq!(c.len(), 3);
+    memchr::memchr_iter(c[2], hay).any(|i| i >= 2 && hay[i - 2] == c[0] && hay[i - 1] == c[1])
+}
+
 /// A folded copy of a window of the original text, with a map back to original offsets.
 #[derive(Default)]
 pub(crate) struct Folded {
@@ -44,12 +53,15 @@ impl Folded {
         // Common case: nothing that changes length (only 臺, 3 bytes like 台). Copy, swap 臺 in
         // place, keep offsets as they are.
         let b = window.as_bytes();
-        if memchr::memchr3(0xEF, 0xE2, 0xC2, b).is_none()
-            && memchr::memmem::find(b, "\u{3000}".as_bytes()).is_none()
-        {
+        if memchr::memchr3(0xEF, 0xE2, 0xC2, b).is_none() && !has(b, "\u{3000}") {
             self.text.push_str(window);
-            if memchr::memmem::find(b, "臺".as_bytes()).is_some() {
-                self.text = self.text.replace('臺', "台");
+            if has(b, "臺") {
+                // Same length: swapped where it stands, no new string.
+                let mut from = 0;
+                while let Some(i) = self.text[from..].find('臺') {
+                    self.text.replace_range(from + i..from + i + 3, "台");
+                    from += i + 3;
+                }
             }
             return;
         }
@@ -78,6 +90,16 @@ impl Folded {
         }
     }
 
+    /// The first folded offset whose original offset is `orig`, if any (the map only grows).
+    pub fn folded(&self, orig: usize) -> Option<usize> {
+        let rel = orig.checked_sub(self.base)?;
+        if self.map.is_empty() {
+            return (rel < self.text.len()).then_some(rel);
+        }
+        let i = self.map[..self.text.len()].partition_point(|&m| (m as usize) < rel);
+        (i < self.text.len() && self.map[i] as usize == rel).then_some(i)
+    }
+
     /// Original offset just past folded byte range ending at `i` (exclusive end).
     pub fn orig_end(&self, i: usize) -> usize {
         if self.map.is_empty() {
@@ -99,6 +121,18 @@ impl Folded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_finds_whole_chars_only() {
+        // 等 is E7 AD 89; 艉 (E8 89 89) ends in its last byte, 疉 (E7 96 89) shares two.
+        assert!(has("密等：機密".as_bytes(), "等"));
+        assert!(!has("艉疉".as_bytes(), "等"));
+        assert!(!has(&[0xAD, 0x89], "等"));
+        let mut f = Folded::default();
+        let t = "臺北市臺中市";
+        f.fold(t, 0, t.len());
+        assert_eq!(f.text(), "台北市台中市");
+    }
 
     #[test]
     fn folds_full_width_and_keeps_offsets() {

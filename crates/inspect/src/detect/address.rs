@@ -286,7 +286,8 @@ pub(crate) fn at(text: &str, hao: usize, folded: &mut Folded) -> Option<Finding>
     }
     folded.fold(text, start, end);
     let t = folded.text();
-    let hao_f = (0..t.len()).find(|&i| folded.orig(i) == hao)?;
+    let hao_f = folded.folded(hao)?;
+    debug_assert_eq!(Some(hao_f), (0..t.len()).find(|&i| folded.orig(i) == hao));
     let mut m = PLACES.grammar.matcher(t);
     let (mut s, mut e) = m.covering(hao_f)?;
     // Skip the prose's leading chars (住、在、於 ...) while an address still starts after them.

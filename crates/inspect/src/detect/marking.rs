@@ -64,8 +64,7 @@ impl MarkingDetector {
         // the characters tested here, so the original text can be asked.
         let could_be_line = whole_line && starts_like_marking_line(&text[ls..le]);
         let window = &b[ws..we];
-        let could_be_field = memchr::memmem::find(window, "等".as_bytes()).is_some()
-            || memchr::memmem::find(window, "級".as_bytes()).is_some();
+        let could_be_field = crate::fold::has(window, "等") || crate::fold::has(window, "級");
         if !could_be_line && !could_be_field {
             return we.max(pos + 1);
         }

@@ -15,9 +15,6 @@
 //! the city is a function of its start position alone, so its result is remembered per position:
 //! backtracking stays linear in the window. The regex is kept in the tests as the oracle.
 
-use crate::charset::CharSet;
-use std::collections::HashMap;
-
 /// Script=Han, as the regex crate's `\p{Han}` has it (a test holds the two equal).
 const HAN: &[(u32, u32)] = &[
     (0x2E80, 0x2E99),
@@ -74,38 +71,45 @@ fn is_chinese_numeral(c: char) -> bool {
 
 /// Place names by their first char, in the regex alternation's order (more chars first).
 struct Names {
-    /// First chars, as a bitmap: most positions start no name, and a bit test is cheaper
-    /// than hashing.
-    first: CharSet,
-    by_first: HashMap<char, Vec<&'static str>>,
+    /// Per BMP code point, 1 + the index in `lists` of the names starting with it, or 0: one
+    /// load per position, where most chars start no name.
+    slot: Box<[u16]>,
+    lists: Vec<Vec<&'static str>>,
 }
 
 impl Names {
     fn new(mut names: Vec<&'static str>) -> Names {
         names.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
         names.dedup();
-        let mut by_first: HashMap<char, Vec<&'static str>> = HashMap::new();
+        let mut slot = vec![0u16; 1 << 16].into_boxed_slice();
+        let mut lists: Vec<Vec<&'static str>> = vec![];
         for n in names {
-            if let Some(c) = n.chars().next() {
-                by_first.entry(c).or_default().push(n);
+            // Place names are CJK: in the BMP.
+            let Some(c) = n.chars().next().filter(|c| (*c as u32) < 1 << 16) else {
+                continue;
+            };
+            if slot[c as usize] == 0 {
+                lists.push(vec![]);
+                slot[c as usize] = lists.len() as u16;
             }
+            lists[slot[c as usize] as usize - 1].push(n);
         }
-        Names {
-            first: CharSet::of(by_first.keys().copied()),
-            by_first,
-        }
+        Names { slot, lists }
     }
 
-    /// Lengths of the names that `t` starts with, in priority order.
-    fn at<'a>(&'a self, t: &'a str) -> impl Iterator<Item = usize> + 'a {
-        t.chars()
-            .next()
-            .filter(|c| self.first.has(*c))
-            .and_then(|c| self.by_first.get(&c))
-            .into_iter()
-            .flatten()
-            .filter(move |n| lit(t, 0, n))
-            .map(|n| n.len())
+    /// Lengths of the names at byte `p` of `t`, in priority order.
+    fn at<'a>(&'a self, t: &'a Text<'a>, p: usize) -> impl Iterator<Item = usize> + 'a {
+        let c = t.pos[p].c as usize;
+        let slot = if p < t.s.len() {
+            self.slot.get(c).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        let list: &[&str] = match slot {
+            0 => &[],
+            i => &self.lists[usize::from(i) - 1],
+        };
+        list.iter().filter(move |n| lit(t, p, n)).map(|n| n.len())
     }
 }
 
@@ -127,9 +131,64 @@ impl Grammar {
     pub(super) fn matcher<'g, 't>(&'g self, t: &'t str) -> Matcher<'g, 't> {
         Matcher {
             g: self,
-            t,
+            t: Text::new(t),
             memo: vec![[UNKNOWN; STAGES]; t.len() + 1],
         }
+    }
+}
+
+/// What the matcher asks of each char position, worked out once per text (right to left).
+#[derive(Clone, Copy, Default)]
+struct Pos {
+    c: char,
+    /// Length of the char starting here.
+    len: u8,
+    han: bool,
+    /// Length of the white-space char here, or 0.
+    space: u8,
+    /// ASCII digits from here on (the windows matched are tens of chars: never saturated).
+    digits: u16,
+    /// Chinese numerals (three bytes each) from here on.
+    numerals: u16,
+}
+
+/// A text with its positions' facts.
+struct Text<'t> {
+    s: &'t str,
+    pos: Vec<Pos>,
+}
+
+impl<'t> Text<'t> {
+    fn new(s: &'t str) -> Text<'t> {
+        let mut pos = vec![Pos::default(); s.len() + 1];
+        for (i, c) in s.char_indices().rev() {
+            let len = c.len_utf8();
+            let next = pos[i + len];
+            pos[i] = Pos {
+                c,
+                len: len as u8,
+                han: is_script_han(c),
+                space: if c.is_whitespace() { len as u8 } else { 0 },
+                digits: if c.is_ascii_digit() {
+                    next.digits.saturating_add(1)
+                } else {
+                    0
+                },
+                numerals: if is_chinese_numeral(c) {
+                    next.numerals.saturating_add(1)
+                } else {
+                    0
+                },
+            };
+        }
+        Text { s, pos }
+    }
+
+    /// Whether the char at `p` is Han; its length if so.
+    #[inline]
+    fn han(&self, p: usize) -> Option<usize> {
+        let x = self.pos[p];
+        x.han.then_some(x.len as usize)
     }
 }
 
@@ -146,7 +205,7 @@ type K<'k> = &'k mut dyn FnMut(usize) -> Option<usize>;
 /// Matches of the grammar in one text.
 pub(super) struct Matcher<'g, 't> {
     g: &'g Grammar,
-    t: &'t str,
+    t: Text<'t>,
     /// Per byte position and stage: the end of the match from there, or `NO_MATCH`.
     memo: Vec<[u32; STAGES]>,
 }
@@ -155,12 +214,12 @@ impl Matcher<'_, '_> {
     /// The first match, going left to right as a regex's `find_iter` does, that contains byte
     /// `at`: (start, end).
     pub(super) fn covering(&mut self, at: usize) -> Option<(usize, usize)> {
-        let t = self.t;
+        let len = self.t.s.len();
         let mut p = 0;
         while p <= at {
             // The leftmost match from `p` on.
-            let (s, e) = (p..t.len())
-                .filter(|&s| t.is_char_boundary(s))
+            let (s, e) = (p..len)
+                .filter(|&s| self.t.s.is_char_boundary(s))
                 .find_map(|s| self.match_at(s).map(|e| (s, e)))?;
             if s > at {
                 // Later matches start later still.
@@ -176,6 +235,24 @@ impl Matcher<'_, '_> {
 
     /// The end of the match that starts at byte `s`, if one does.
     pub(super) fn match_at(&mut self, s: usize) -> Option<usize> {
+        Run {
+            g: self.g,
+            t: &self.t,
+            memo: &mut self.memo,
+        }
+        .match_at(s)
+    }
+}
+
+/// One text's matching: the grammar, the text's facts, and the stages' remembered results.
+struct Run<'a> {
+    g: &'a Grammar,
+    t: &'a Text<'a>,
+    memo: &'a mut Vec<[u32; STAGES]>,
+}
+
+impl Run<'_> {
+    fn match_at(&mut self, s: usize) -> Option<usize> {
         let (g, t) = (self.g, self.t);
         // ( postal? province? CITY )?: with the postal code (in its forms' order), then without.
         let (postal, n) = postal_ends(t, s);
@@ -185,7 +262,7 @@ impl Matcher<'_, '_> {
                     continue;
                 }
                 let r = q + prov.len();
-                for len in g.cities.at(&t[r..]) {
+                for len in g.cities.at(t, r) {
                     if let Some(e) = self.stage(AFTER_CITY, r + len) {
                         return Some(e);
                     }
@@ -215,7 +292,7 @@ impl Matcher<'_, '_> {
     /// DISTRICT? then the rest.
     fn after_city(&mut self, p: usize) -> Option<usize> {
         let (g, t) = (self.g, self.t);
-        for len in g.districts.at(&t[p..]) {
+        for len in g.districts.at(t, p) {
             if let Some(e) = self.stage(AFTER_DISTRICT, p + len) {
                 return Some(e);
             }
@@ -230,7 +307,7 @@ impl Matcher<'_, '_> {
             // (N鄰)? then the rest.
             let mut after_lin = |r: usize| {
                 if lit(t, r, "鄰") {
-                    m.stage(AFTER_VILLAGE, r + '鄰'.len_utf8())
+                    m.stage(AFTER_VILLAGE, r + "鄰".len())
                 } else {
                     None
                 }
@@ -243,12 +320,12 @@ impl Matcher<'_, '_> {
         // Lazy: one Han char before 村/里 first.
         let mut q = p;
         for _ in 0..3 {
-            let Some(c) = t[q..].chars().next().filter(|c| is_script_han(*c)) else {
+            let Some(len) = t.han(q) else {
                 break;
             };
-            q += c.len_utf8();
-            if let Some(v) = t[q..].chars().next().filter(|c| *c == '村' || *c == '里')
-                && let Some(e) = lin(self, q + v.len_utf8())
+            q += len;
+            if (lit(t, q, "村") || lit(t, q, "里"))
+                && let Some(e) = lin(self, q + 3)
             {
                 return Some(e);
             }
@@ -261,10 +338,10 @@ impl Matcher<'_, '_> {
         let t = self.t;
         let mut q = p;
         for _ in 0..5 {
-            let Some(c) = t[q..].chars().next().filter(|c| is_script_han(*c)) else {
+            let Some(len) = t.han(q) else {
                 break;
             };
-            q += c.len_utf8();
+            q += len;
             let end = if lit(t, q, "路") || lit(t, q, "街") {
                 q + 3
             } else if lit(t, q, "大道") {
@@ -289,14 +366,9 @@ impl Matcher<'_, '_> {
 }
 
 /// Ends of `[0-9]{3}([0-9]{2,3})?\s?` at `s`, in priority order: (ends, how many).
-fn postal_ends(t: &str, s: usize) -> ([usize; 6], usize) {
+fn postal_ends(t: &Text<'_>, s: usize) -> ([usize; 6], usize) {
     let mut out = [0; 6];
-    let b = t.as_bytes();
-    let digits = b[s..]
-        .iter()
-        .take(6)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let digits = usize::from(t.pos[s].digits).min(6);
     if digits < 3 {
         return (out, 0);
     }
@@ -306,8 +378,9 @@ fn postal_ends(t: &str, s: usize) -> ([usize; 6], usize) {
             continue;
         }
         let q = s + 3 + extra;
-        if let Some(c) = t[q..].chars().next().filter(|c| c.is_whitespace()) {
-            out[n] = q + c.len_utf8();
+        let space = usize::from(t.pos[q].space);
+        if space > 0 {
+            out[n] = q + space;
             n += 1;
         }
         out[n] = q;
@@ -319,36 +392,35 @@ fn postal_ends(t: &str, s: usize) -> ([usize; 6], usize) {
 /// Whether `t` has `lit` at byte `p`. Byte by byte: the literals are a few bytes long and
 /// mostly differ in the first, where a library compare's call would cost more.
 #[inline]
-fn lit(t: &str, p: usize, lit: &str) -> bool {
-    let (b, l) = (t.as_bytes(), lit.as_bytes());
+fn lit(t: &Text<'_>, p: usize, lit: &str) -> bool {
+    bytes_at(t.s.as_bytes(), p, lit)
+}
+
+#[inline]
+fn bytes_at(b: &[u8], p: usize, lit: &str) -> bool {
+    let l = lit.as_bytes();
     b.len() >= p + l.len() && b[p..p + l.len()].iter().zip(l).all(|(x, y)| x == y)
 }
 
 /// `N` at `p` (greedy, ASCII digits before Chinese numerals), then `k`.
-fn number(t: &str, p: usize, k: K<'_>) -> Option<usize> {
-    let b = t.as_bytes();
-    let d = b[p..].iter().take_while(|c| c.is_ascii_digit()).count();
-    for len in (1..=d).rev() {
-        if let Some(e) = k(p + len) {
-            return Some(e);
-        }
-    }
+fn number(t: &Text<'_>, p: usize, k: K<'_>) -> Option<usize> {
+    let at = t.pos[p];
+    let d = usize::from(at.digits);
     if d > 0 {
         // A digit is not a Chinese numeral: the second alternative cannot start here.
-        return None;
+        return (1..=d).rev().find_map(|len| k(p + len));
     }
     // Every Chinese numeral is three bytes long in UTF-8.
-    let run = t[p..]
-        .chars()
-        .take_while(|c| is_chinese_numeral(*c))
-        .count();
-    (1..=run).rev().find_map(|j| k(p + 3 * j))
+    (1..=usize::from(at.numerals))
+        .rev()
+        .find_map(|j| k(p + 3 * j))
 }
 
 /// `\s?` at `p`, then `k`.
-fn space(t: &str, p: usize, k: K<'_>) -> Option<usize> {
-    if let Some(c) = t[p..].chars().next().filter(|c| c.is_whitespace())
-        && let Some(e) = k(p + c.len_utf8())
+fn space(t: &Text<'_>, p: usize, k: K<'_>) -> Option<usize> {
+    let space = usize::from(t.pos[p].space);
+    if space > 0
+        && let Some(e) = k(p + space)
     {
         return Some(e);
     }
@@ -356,7 +428,7 @@ fn space(t: &str, p: usize, k: K<'_>) -> Option<usize> {
 }
 
 /// `(N<unit>)?` at `p`, then `k`.
-fn opt_unit(t: &str, p: usize, unit: &str, k: K<'_>) -> Option<usize> {
+fn opt_unit(t: &Text<'_>, p: usize, unit: &str, k: K<'_>) -> Option<usize> {
     let mut after = |r: usize| {
         if lit(t, r, unit) {
             k(r + unit.len())
@@ -371,7 +443,7 @@ fn opt_unit(t: &str, p: usize, unit: &str, k: K<'_>) -> Option<usize> {
 }
 
 /// `\s? (N巷)? (N弄)? (N衖)? N ([-之]N)? 號` and the tail after it.
-fn lanes(t: &str, p: usize) -> Option<usize> {
+fn lanes(t: &Text<'_>, p: usize) -> Option<usize> {
     space(t, p, &mut |q| {
         opt_unit(t, q, "巷", &mut |r| {
             opt_unit(t, r, "弄", &mut |s| {
@@ -384,7 +456,7 @@ fn lanes(t: &str, p: usize) -> Option<usize> {
 }
 
 /// `([-之]N)? 號` and the tail.
-fn sub_number(t: &str, p: usize) -> Option<usize> {
+fn sub_number(t: &Text<'_>, p: usize) -> Option<usize> {
     let hao = |q: usize| lit(t, q, "號").then(|| tail(t, q + "號".len()));
     let sep = if lit(t, p, "-") {
         1
@@ -403,7 +475,7 @@ fn sub_number(t: &str, p: usize) -> Option<usize> {
 
 /// What may follow 號: `(之N)? (\s?(N樓|[0-9]+[Ff]|[Bb][0-9]+)(之N)?)? (N室)?`. Every part is
 /// optional and nothing follows, so the first way through is the match.
-fn tail(t: &str, p: usize) -> usize {
+fn tail(t: &Text<'_>, p: usize) -> usize {
     let zhi = |q: usize| -> usize {
         if lit(t, q, "之") {
             number(t, q + 3, &mut Some).unwrap_or(q)
@@ -413,17 +485,17 @@ fn tail(t: &str, p: usize) -> usize {
     };
     let q = zhi(p);
     let floor = space(t, q, &mut |r| {
-        let b = t.as_bytes();
+        let b = t.s.as_bytes();
         let mut after_lou = |x: usize| lit(t, x, "樓").then_some(x + 3);
         if let Some(x) = number(t, r, &mut after_lou) {
             return Some(zhi(x));
         }
-        let d = b[r..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let d = usize::from(t.pos[r].digits);
         if d > 0 && matches!(b.get(r + d), Some(b'F' | b'f')) {
             return Some(zhi(r + d + 1));
         }
         if matches!(b.get(r), Some(b'B' | b'b')) {
-            let d = b[r + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let d = usize::from(t.pos[r + 1].digits);
             if d > 0 {
                 return Some(zhi(r + 1 + d));
             }
