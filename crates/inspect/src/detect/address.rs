@@ -125,24 +125,7 @@ static PLACES: LazyLock<Places> = LazyLock::new(|| {
 
 /// Arabic or Chinese numerals (a `match`, not a search in a string: this runs per char).
 fn is_numeral(c: char) -> bool {
-    matches!(
-        c,
-        '0'..='9'
-            | '一'
-            | '二'
-            | '三'
-            | '四'
-            | '五'
-            | '六'
-            | '七'
-            | '八'
-            | '九'
-            | '十'
-            | '百'
-            | '〇'
-            | '○'
-            | '零'
-    )
+    c.is_ascii_digit() || grammar::is_chinese_numeral(c)
 }
 
 /// Length of a number (Arabic or Chinese numerals) at the start of `t`.

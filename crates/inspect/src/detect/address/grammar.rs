@@ -50,7 +50,7 @@ pub(super) fn is_script_han(c: char) -> bool {
     HAN.get(i).is_some_and(|&(lo, _)| lo <= c)
 }
 
-fn is_chinese_numeral(c: char) -> bool {
+pub(super) fn is_chinese_numeral(c: char) -> bool {
     matches!(
         c,
         '一' | '二'
