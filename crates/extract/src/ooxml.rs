@@ -4,7 +4,7 @@
 //! (OCR) and embedded documents (recursively).
 
 use crate::walk::Walk;
-use crate::xml::{Node, attr, prefixed_attr, walk};
+use crate::xml::{Node, attr, prefixed_attr, walk, walk_skipping};
 use crate::zipped::Package;
 use crate::{Format, Origin, Part, Section};
 
@@ -134,7 +134,8 @@ pub(crate) fn flow(xml: &[u8], max_depth: usize) -> (String, Vec<crate::Skip>) {
     let mut out = String::with_capacity(xml.len());
     let mut in_text = 0usize;
     let mut muted = 0usize;
-    let skips = walk(xml, max_depth, |n| match n {
+    // Run and paragraph properties hold formatting only (and tab stops, which are not tabs).
+    let skips = walk_skipping(xml, max_depth, &[b"rPr", b"pPr"], |n| match n {
         Node::Open(name, e) => match name {
             b"t" | b"delText" | b"text" => in_text += 1,
             b"instrText" | b"rPh" => muted += 1,

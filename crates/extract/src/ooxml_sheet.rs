@@ -4,7 +4,7 @@
 
 use crate::ooxml::{flow_part, relationships};
 use crate::walk::Walk;
-use crate::xml::{Node, Tag, attr, attr_raw, walk};
+use crate::xml::{Node, Tag, attr, attr_raw, walk, walk_skipping};
 use crate::zipped::Package;
 use crate::{Cell, Origin, Part, Section};
 
@@ -99,16 +99,22 @@ fn shared_strings(w: &mut Walk<'_>, pkg: &mut Package<'_>, origin: &Origin) -> S
     // The text is shorter than its markup: one allocation, no copies as it grows.
     shared.text.reserve(xml.len());
     let Shared { text, ends } = &mut shared;
-    let skips = walk(&xml, w.budget.limits.max_xml_depth, |n| match n {
-        Node::Open(b"t", _) => in_t += 1,
-        Node::Open(b"rPh", _) => muted += 1,
-        Node::Close(b"t") => in_t = in_t.saturating_sub(1),
-        Node::Close(b"rPh") => muted = muted.saturating_sub(1),
-        // A part is at most the input limit; past 4 GiB the items would not be addressable.
-        Node::Close(b"si") => ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX)),
-        Node::Text(t) if in_t > 0 && muted == 0 => text.push_str(t),
-        _ => {}
-    });
+    // Rich-text runs carry their font properties: passed over whole.
+    let skips = walk_skipping(
+        &xml,
+        w.budget.limits.max_xml_depth,
+        &[b"rPr"],
+        |n| match n {
+            Node::Open(b"t", _) => in_t += 1,
+            Node::Open(b"rPh", _) => muted += 1,
+            Node::Close(b"t") => in_t = in_t.saturating_sub(1),
+            Node::Close(b"rPh") => muted = muted.saturating_sub(1),
+            // A part is at most the input limit; past 4 GiB the items would not be addressable.
+            Node::Close(b"si") => ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX)),
+            Node::Text(t) if in_t > 0 && muted == 0 => text.push_str(t),
+            _ => {}
+        },
+    );
     for s in skips {
         w.skip(origin, s);
     }

@@ -28,7 +28,20 @@ pub(crate) enum Node<'a, 'x> {
 
 /// Walks `bytes` as XML. Problems that end the walk or leave text unread come back as skips
 /// (the text seen before them has been delivered).
-pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_>)) -> Vec<Skip> {
+pub(crate) fn walk(bytes: &[u8], max_depth: usize, f: impl FnMut(Node<'_, '_>)) -> Vec<Skip> {
+    walk_skipping(bytes, max_depth, &[], f)
+}
+
+/// [`walk`], passing over the elements named in `skip` (local names) with everything inside
+/// them: one search for their end tag instead of a walk over property elements a reader would
+/// ignore (`rPr`, `pPr`: a run's or paragraph's formatting, several tags per run as office
+/// suites write them). An element whose end tag is missing is walked as usual.
+pub(crate) fn walk_skipping(
+    bytes: &[u8],
+    max_depth: usize,
+    skip: &[&[u8]],
+    mut f: impl FnMut(Node<'_, '_>),
+) -> Vec<Skip> {
     let text = as_str(bytes);
     let s: &str = &text;
     let b = s.as_bytes();
@@ -140,6 +153,14 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
                 return skips;
             }
             let name = local(&inner[..name_end]);
+            if !empty && skip.contains(&name) {
+                let qname = &inner.as_bytes()[..name_end];
+                if let Some(end) = end_tag(b, gt + 1, qname) {
+                    depth -= 1;
+                    i = end;
+                    continue;
+                }
+            }
             let tag = Tag {
                 attrs: &inner[name_end..],
             };
@@ -152,6 +173,33 @@ pub(crate) fn walk(bytes: &[u8], max_depth: usize, mut f: impl FnMut(Node<'_, '_
         }
     }
     skips
+}
+
+/// The index after the end tag `</qname>` (or `</qname >`) searched from `from`; `None` if
+/// there is none, or if another `<qname` opens first (the element nests in itself, and its
+/// first end tag is not its own). Tag by tag: the end is mostly a few tags away, closer than
+/// a substring searcher's set-up would pay for.
+fn end_tag(b: &[u8], from: usize, qname: &[u8]) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let lt = at + memchr::memchr(b'<', b.get(at..)?)?;
+        let rest = &b[lt + 1..];
+        let (close, name) = match rest.first() {
+            Some(b'/') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        if name.starts_with(qname) {
+            let after = &name[qname.len()..];
+            let spaces = after.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            match (close, after.get(spaces)) {
+                (true, Some(b'>')) => return Some(lt + 1 + 1 + qname.len() + spaces + 1),
+                (false, Some(b'>' | b'/')) => return None,
+                (false, Some(_)) if spaces > 0 => return None,
+                _ => {}
+            }
+        }
+        at = lt + 1;
+    }
 }
 
 /// The local part of a qualified name.
@@ -339,6 +387,32 @@ mod tests {
                 proptest::prop_assert_eq!(tag_end(b, from), tag_end_quoted(b, from), "{:?} from {}", t, from);
             }
         }
+    }
+
+    #[test]
+    fn skipped_elements_deliver_nothing_unless_they_nest_or_never_end() {
+        let run = |xml: &str| {
+            let mut events = vec![];
+            let skips = walk_skipping(xml.as_bytes(), 10, &[b"rPr"], |n| {
+                events.push(match n {
+                    Node::Open(name, _) => format!("<{}>", String::from_utf8_lossy(name)),
+                    Node::Close(name) => format!("</{}>", String::from_utf8_lossy(name)),
+                    Node::Text(t) => t.to_string(),
+                })
+            });
+            (events.concat(), skips)
+        };
+        let (e, s) = run(r#"<r><w:rPr><sz val="1"/><b/></w:rPr><w:rPr/><t>機密</t></r>"#);
+        assert_eq!(e, "<r><rPr></rPr><t>機密</t></r>");
+        assert!(s.is_empty());
+        // `</w:rPrChange>` is not the end; a nested rPr, or a missing end, is walked as usual.
+        let (e, _) = run("<r><w:rPr><w:rPrChange>x</w:rPrChange ></w:rPr >y</r>");
+        assert_eq!(e, "<r>y</r>");
+        // The outer one, holding another, is walked; the inner one is passed over.
+        let (e, _) = run("<r><rPr><rPr>a</rPr>b</rPr>c</r>");
+        assert_eq!(e, "<r><rPr>b</rPr>c</r>");
+        let (e, _) = run("<r><rPr>a");
+        assert_eq!(e, "<r><rPr>a");
     }
 
     #[test]
